@@ -1,0 +1,1 @@
+"""Everything after a plugin is built: packaging, index, validation, storage, publishing."""
