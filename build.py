@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""The build engine: plugin build files -> built trees -> packages -> plugins.db.
+
+A build plugin is a folder of the plugins folder holding a ``build.py`` whose
+functions are registered with an injected ``target(target_id, pg_id, std_dirs=True)``
+decorator. Each target fills an empty folder that becomes the plugin ``pg_id``.
+
+Also the classic command (``build.py -B|-P|-D --source S --destination D``) so that
+Makefiles written for the upstream tool keep working.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from repo import rsync
+from repo.archive import PackageInfo, inspect_package
+from repo.buildcache import BuildCache, toolchain_fingerprint, tree_digest
+from repo.errors import ToolchainError
+from repo.fileutil import sha1_file, write_atomic
+from repo.index import INDEX_NAME, Index
+from repo.packaging import pack, source_date_epoch
+from repo.progress import Progress
+
+BUILD_FILE = "build.py"
+STD_DIRS = ("var/cache", "var/installed", "var/templates", "var/tftpboot")
+
+
+@dataclass(frozen=True)
+class Target:
+    plugin: str
+    target_id: str
+    pg_id: str
+    std_dirs: bool
+    function: Callable[[str], None] = field(compare=False, repr=False)
+    build_file: Path = field(compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.plugin}:{self.target_id}"
+
+
+@dataclass
+class BuildPlugin:
+    name: str
+    folder: Path
+    targets: dict[str, Target]
+
+
+# --- loading build files ----------------------------------------------------------------
+
+def load_build_plugin(folder: Path) -> BuildPlugin:
+    """Execute ``folder/build.py`` with ``target`` injected and return its targets."""
+    folder = Path(folder).resolve()
+    build_file = folder / BUILD_FILE
+    targets: dict[str, Target] = {}
+
+    def target(target_id: str, pg_id: str, std_dirs: bool = True):
+        def register(function: Callable[[str], None]):
+            if target_id in targets:
+                line = getattr(getattr(function, "__code__", None), "co_firstlineno", None)
+                raise ToolchainError(f"target {target_id!r} is defined twice", build_file, line)
+            targets[target_id] = Target(folder.name, str(target_id), str(pg_id), bool(std_dirs),
+                                        function, build_file)
+            return function
+        return register
+
+    try:
+        source = build_file.read_bytes()
+        code = compile(source, str(build_file), "exec")
+    except OSError as exc:
+        raise ToolchainError(f"cannot read build file: {exc.strerror}", build_file) from None
+    except SyntaxError as exc:
+        raise ToolchainError(f"syntax error: {exc.msg}", build_file, exc.lineno) from None
+    namespace = {"__name__": f"build_plugin_{folder.name}", "__file__": str(build_file), "target": target}
+    with _builtin_rsync(), _working_directory(folder):
+        try:
+            exec(code, namespace)
+        except ToolchainError:
+            raise
+        except Exception as exc:
+            raise ToolchainError(_describe(exc), build_file, _line_in(exc, build_file)) from None
+    return BuildPlugin(folder.name, folder, targets)
+
+
+def load_tree(plugins_dir: Path) -> tuple[list[BuildPlugin], list[ToolchainError]]:
+    """Load every build plugin under ``plugins_dir``; return them and the load errors.
+
+    A plugin id produced by two targets is an error for both build plugins involved,
+    and neither keeps that target.
+    """
+    plugins_dir = Path(plugins_dir)
+    if not plugins_dir.is_dir():
+        raise ToolchainError("plugins folder not found", plugins_dir)
+    plugins, errors = [], []
+    for folder in sorted(p for p in plugins_dir.iterdir() if (p / BUILD_FILE).is_file()):
+        try:
+            plugins.append(load_build_plugin(folder))
+        except ToolchainError as exc:
+            errors.append(exc)
+    producers: dict[str, list[Target]] = {}
+    for plugin in plugins:
+        for target in plugin.targets.values():
+            producers.setdefault(target.pg_id, []).append(target)
+    for pg_id, targets in producers.items():
+        if len(targets) > 1:
+            names = ", ".join(f"{t.label} ({t.build_file})" for t in targets)
+            for target in targets:
+                errors.append(ToolchainError(f"plugin id {pg_id!r} is produced by several targets: {names}",
+                                             target.build_file))
+                del _plugin_named(plugins, target.plugin).targets[target.target_id]
+    return plugins, errors
+
+
+def _plugin_named(plugins: list[BuildPlugin], name: str) -> BuildPlugin:
+    return next(p for p in plugins if p.name == name)
+
+
+def select_targets(plugins: list[BuildPlugin], selectors: Sequence[str]) -> list[Target]:
+    """Targets matching the selectors (a build plugin name, ``-`` or ``_`` alike, or ``plugin:target``)."""
+    by_name = {_normal_name(p.name): p for p in plugins}
+    if not selectors:
+        return [t for p in plugins for t in p.targets.values()]
+    chosen: dict[str, Target] = {}
+    for selector in selectors:
+        name, _, target_id = selector.partition(":")
+        plugin = by_name.get(_normal_name(name))
+        if plugin is None:
+            known = ", ".join(p.name for p in plugins) or "none"
+            raise ToolchainError(f"no build plugin named {name!r} (known: {known})")
+        if target_id:
+            if target_id not in plugin.targets:
+                known = ", ".join(plugin.targets) or "none"
+                raise ToolchainError(f"build plugin {plugin.name!r} has no target {target_id!r} (known: {known})")
+            targets = [plugin.targets[target_id]]
+        else:
+            targets = list(plugin.targets.values())
+        for target in targets:
+            chosen[target.pg_id] = target
+    return list(chosen.values())
+
+
+def _normal_name(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def selected_plugin_names(plugins: list[BuildPlugin], selectors: Sequence[str]) -> set[str] | None:
+    """Normalised names of the build plugins a selection touches (None: all of them)."""
+    if not selectors:
+        return None
+    return {_normal_name(s.partition(":")[0]) for s in selectors}
+
+
+# --- running a target --------------------------------------------------------------------
+
+def run_target(target: Target, tree: Path) -> None:
+    """Run one target into an emptied ``tree`` from its build plugin folder, then add std dirs."""
+    if tree.exists() or tree.is_symlink():
+        shutil.rmtree(tree) if tree.is_dir() and not tree.is_symlink() else tree.unlink()
+    tree.mkdir(parents=True)
+    with _builtin_rsync(), _working_directory(target.build_file.parent):
+        try:
+            target.function(str(tree))
+        except ToolchainError:
+            raise
+        except Exception as exc:
+            raise ToolchainError(_describe(exc), target.build_file, _line_in(exc, target.build_file)) from exc
+    if target.std_dirs:
+        for std_dir in STD_DIRS:
+            (tree / std_dir).mkdir(parents=True, exist_ok=True)
+
+
+def package_tree(tree: Path, pg_id: str, packages_dir: Path, mtime: int) -> PackageInfo:
+    """Package a built tree and read the package back through the same checks as any package."""
+    path = pack(tree, pg_id, packages_dir, mtime)
+    try:
+        return inspect_package(path)
+    except ToolchainError:
+        path.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def _working_directory(folder: Path):
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+_SUBPROCESS_FUNCTIONS = ("call", "check_call", "check_output", "run")
+
+
+@contextlib.contextmanager
+def _builtin_rsync():
+    """Route build files' ``rsync`` commands to the built-in copier while they load and run.
+
+    Build files bind ``check_call`` & co. when they import them, so the wrappers are in
+    place both while a build file is executed and while its targets run.
+    """
+    originals = {name: getattr(subprocess, name) for name in _SUBPROCESS_FUNCTIONS}
+    for name, original in originals.items():
+        setattr(subprocess, name, _rsync_aware(name, original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(subprocess, name, original)
+
+
+def _rsync_aware(name: str, original: Callable) -> Callable:
+    def call(*args, **kwargs):
+        command = args[0] if args else kwargs.get("args")
+        if kwargs.get("shell") or not isinstance(command, (list, tuple)) or not command \
+                or os.path.basename(os.fspath(command[0])) != "rsync":
+            return original(*args, **kwargs)
+        try:
+            rsync.run([os.fspath(a) for a in command], cwd=kwargs.get("cwd"))
+        except rsync.UnsupportedOption:
+            if shutil.which("rsync") is None:
+                raise
+            return original(*args, **kwargs)
+        if name == "run":
+            return subprocess.CompletedProcess(command, 0)
+        if name == "check_output":
+            text = kwargs.get("text") or kwargs.get("universal_newlines") or kwargs.get("encoding")
+            return "" if text else b""
+        return 0
+    call.__wrapped__ = original
+    return call
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, subprocess.CalledProcessError):
+        command = exc.cmd if isinstance(exc.cmd, str) else " ".join(map(str, exc.cmd))
+        return f"command `{command}` exited with status {exc.returncode}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _line_in(exc: BaseException, build_file: Path) -> int | None:
+    """The innermost line of ``build_file`` in the exception's traceback."""
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == str(build_file):
+            line = lineno
+    return line
+
+
+# --- the whole build ---------------------------------------------------------------------
+
+@dataclass
+class BuildResult:
+    built: list[Target] = field(default_factory=list)
+    cached: list[Target] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    index_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    pg_id: str
+    package: PackageInfo | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
+# Targets the worker processes can run; set before the pool forks them.
+_RUNNABLE: dict[str, Target] = {}
+
+
+def _build_and_package(pg_id: str, build_dir: Path, mtime: int) -> _Outcome:
+    target = _RUNNABLE[pg_id]
+    try:
+        run_target(target, build_dir / "plugins" / pg_id)
+        return _Outcome(pg_id, package=package_tree(build_dir / "plugins" / pg_id, pg_id, build_dir / "dev", mtime))
+    except Exception as exc:  # reported per target; the other targets go on
+        return _Outcome(pg_id, error=str(exc) if isinstance(exc, ToolchainError) else _describe(exc),
+                        detail=traceback.format_exc())
+
+
+def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), jobs: int | None = None,
+          verbose: bool = False, stream=None) -> BuildResult:
+    """Build, package and index the selected targets into ``build_dir`` (``plugins/``, ``dev/``)."""
+    stream = stream if stream is not None else sys.stderr
+    plugins_dir, build_dir = Path(plugins_dir).resolve(), Path(build_dir).resolve()
+    plugins, load_errors = load_tree(plugins_dir)
+    result = BuildResult()
+    wanted = selected_plugin_names(plugins, selectors)
+    result.failures += [str(e) for e in load_errors
+                        if wanted is None or _normal_name(Path(e.path).parent.name) in wanted]
+    targets = select_targets(plugins, selectors)
+    dev_dir = build_dir / "dev"
+    dev_dir.mkdir(parents=True, exist_ok=True)
+    cache = BuildCache(build_dir)
+    mtime = source_date_epoch()
+    fingerprint = toolchain_fingerprint()
+    digests = {p.name: tree_digest(p.folder) for p in plugins if any(t in targets for t in p.targets.values())}
+
+    keys, outcomes, to_build = {}, {}, []
+    for target in targets:
+        keys[target.pg_id] = _target_key(target, digests[target.plugin], fingerprint, mtime)
+        cached = cache.lookup(target.pg_id, keys[target.pg_id])
+        if cached is not None and _still_there(cached, dev_dir, build_dir / "plugins" / target.pg_id):
+            outcomes[target.pg_id] = _Outcome(target.pg_id, package=cached)
+            result.cached.append(target)
+        else:
+            to_build.append(target)
+
+    progress = Progress(len(to_build), stream)
+    by_id = {t.pg_id: t for t in targets}
+    for outcome in _run_all(to_build, build_dir, mtime, jobs):
+        outcomes[outcome.pg_id] = outcome
+        target = by_id[outcome.pg_id]
+        if outcome.error:
+            progress.done("FAILED", f"{target.pg_id} ({target.label})")
+            result.failures.append(f"{target.label} ({target.pg_id}): {outcome.error}")
+            if verbose:
+                print(outcome.detail, file=stream)
+            cache.forget(target.pg_id)
+        else:
+            progress.done("built", f"{outcome.package.filename} ({target.label})")
+            cache.store(target.pg_id, keys[target.pg_id], outcome.package)
+            result.built.append(target)
+
+    index, live = _assemble_index(dev_dir, outcomes, cache, result)
+    cache.save(live)
+    result.index_path = dev_dir / INDEX_NAME
+    data = index.to_bytes()
+    if not result.index_path.exists() or result.index_path.read_bytes() != data:
+        write_atomic(result.index_path, data)
+    return result
+
+
+def _target_key(target: Target, source_digest: str, fingerprint: str, mtime: int) -> str:
+    return "|".join([fingerprint, source_digest, target.target_id, target.pg_id, str(target.std_dirs), str(mtime)])
+
+
+def _still_there(package: PackageInfo, dev_dir: Path, tree: Path) -> bool:
+    path = dev_dir / package.filename
+    return (tree / "plugin-info").is_file() and path.is_file() \
+        and path.stat().st_size == package.dsize and sha1_file(path) == package.sha1sum
+
+
+def _run_all(targets: list[Target], build_dir: Path, mtime: int, jobs: int | None) -> Iterable[_Outcome]:
+    jobs = jobs or os.cpu_count() or 1
+    _RUNNABLE.clear()
+    _RUNNABLE.update((t.pg_id, t) for t in targets)
+    if jobs == 1 or len(targets) <= 1:
+        for target in targets:
+            yield _build_and_package(target.pg_id, build_dir, mtime)
+        return
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(targets)), mp_context=context) as pool:
+        futures = [pool.submit(_build_and_package, t.pg_id, build_dir, mtime) for t in targets]
+        for future in concurrent.futures.as_completed(futures):
+            yield future.result()
+
+
+def _assemble_index(dev_dir: Path, outcomes: dict[str, _Outcome], cache: BuildCache,
+                    result: BuildResult) -> tuple[Index, set[str]]:
+    """Index the packages in ``dev_dir``: drop failed targets' and superseded ones, refuse broken files."""
+    current = {pg_id: o.package.filename for pg_id, o in outcomes.items() if o.package}
+    failed = {pg_id for pg_id, o in outcomes.items() if o.error}
+    packages, live = [], set()
+    for path in sorted(dev_dir.glob("*.tar.bz2")):
+        sha1sum = sha1_file(path)
+        package = cache.package(sha1sum)
+        if package is None or package.filename != path.name:
+            try:
+                package = inspect_package(path)
+            except ToolchainError as exc:
+                result.failures.append(str(exc))
+                continue
+            cache.remember(package)
+        if package.plugin_id in failed or current.get(package.plugin_id, path.name) != path.name:
+            path.unlink()  # a failed target's old package, or a version this build replaced
+            continue
+        packages.append(package)
+        live.add(sha1sum)
+    return Index.from_packages(packages), live
+
+
+# --- the classic command -----------------------------------------------------------------
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("-B", "--build", action="store_true", help="run targets: SOURCE plugins -> DESTINATION trees")
+    mode.add_argument("-P", "--package", action="store_true", help="package trees: SOURCE trees -> DESTINATION")
+    mode.add_argument("-D", "--db", action="store_true", help="write SOURCE/plugins.db from its packages")
+    parser.add_argument("--source", default=None, help="input folder")
+    parser.add_argument("--destination", default=None, help="output folder")
+    parser.add_argument("names", nargs="*", help="selectors (-B) or plugin ids (-P); default: all")
+    args = parser.parse_args(argv)
+    try:
+        if args.build:
+            failures = _classic_build(Path(args.source or "plugins"), Path(args.destination or "_build/plugins"),
+                                      args.names)
+        elif args.package:
+            failures = _classic_package(Path(args.source or "_build/plugins"), Path(args.destination or "_build/dev"),
+                                        args.names)
+        else:
+            source = Path(args.source or "_build/dev")
+            failures = _classic_db(source, Path(args.destination) if args.destination else source)
+    except ToolchainError as exc:
+        failures = [str(exc)]
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _classic_build(plugins_dir: Path, trees_dir: Path, selectors: Sequence[str]) -> list[str]:
+    plugins, errors = load_tree(plugins_dir)
+    failures = [str(e) for e in errors]
+    for target in select_targets(plugins, selectors):
+        try:
+            run_target(target, trees_dir.resolve() / target.pg_id)
+        except ToolchainError as exc:
+            failures.append(f"{target.label} ({target.pg_id}): {exc}")
+    return failures
+
+
+def _classic_package(trees_dir: Path, packages_dir: Path, plugin_ids: Sequence[str]) -> list[str]:
+    ids = plugin_ids or sorted(p.name for p in trees_dir.iterdir() if p.is_dir())
+    failures = []
+    for pg_id in ids:
+        try:
+            package_tree(trees_dir / pg_id, pg_id, packages_dir, source_date_epoch())
+        except ToolchainError as exc:
+            failures.append(f"{pg_id}: {exc}")
+    return failures
+
+
+def _classic_db(packages_dir: Path, destination: Path) -> list[str]:
+    packages, failures = [], []
+    for path in sorted(packages_dir.glob("*.tar.bz2")):
+        try:
+            packages.append(inspect_package(path))
+        except ToolchainError as exc:
+            failures.append(str(exc))
+    if not failures:
+        write_atomic(destination / INDEX_NAME, Index.from_packages(packages).to_bytes())
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The task boundary: exceptions become one line and an exit code; word lists after a task.
+
+Invoke has no variadic positional arguments, so ``inv build a b`` would read ``b`` as
+a task name. ``accept_trailing_words`` rewrites such words into a repeatable option
+before Invoke parses the task arguments.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable
+
+from invoke import Exit, Task
+
+from repo.errors import ToolchainError
+
+
+def reports_errors(body: Callable) -> Callable:
+    """Turn a ToolchainError raised by a task body into ``error: ...`` and exit status 1."""
+    @functools.wraps(body)
+    def run(*args, **kwargs):
+        try:
+            return body(*args, **kwargs)
+        except ToolchainError as exc:
+            raise Exit(f"error: {exc}", code=1) from None
+    return run
+
+
+def accept_trailing_words(tasks: dict[str, tuple[Task, str]], argv: list[str]) -> list[str]:
+    """Rewrite bare words after each named task into ``--<option>=word``.
+
+    ``tasks`` maps a task's CLI name to (task, name of its list option). Words that
+    are the value of a flag, or the name of another task, are left alone.
+    """
+    result: list[str] = []
+    current: tuple[Task, str] | None = None
+    valued: set[str] = set()
+    waiting_for_value = False
+    for position, word in enumerate(argv):
+        if word == "--":
+            result.extend(argv[position:])
+            break
+        if waiting_for_value:
+            waiting_for_value = False
+        elif word.startswith("-"):
+            waiting_for_value = current is not None and "=" not in word and word in valued
+        elif word in tasks:
+            current = tasks[word]
+            valued = {flag for argument in current[0].get_arguments() if argument.takes_value
+                      for flag in _flags(argument.names)}
+        elif current is not None and word not in _ALL_TASK_NAMES:
+            word = f"--{current[1].replace('_', '-')}={word}"
+        else:
+            current = None
+        result.append(word)
+    return result
+
+
+_ALL_TASK_NAMES: set[str] = set()
+
+
+def install_trailing_words(tasks: dict[str, tuple[Task, str]], all_task_names: set[str]) -> None:
+    """Apply accept_trailing_words to the running ``inv`` program, if there is one."""
+    _ALL_TASK_NAMES.update(all_task_names)
+    program = getattr(sys.modules.get("invoke.main"), "program", None)
+    core = getattr(program, "core", None)
+    if core is not None and isinstance(getattr(core, "unparsed", None), list):
+        core.unparsed[:] = accept_trailing_words(tasks, core.unparsed)
+
+
+def _flags(names) -> list[str]:
+    return [f"-{n}" if len(n) == 1 else f"--{n}" for n in names]
