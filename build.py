@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,7 @@ def load_tree(plugins_dir: Path) -> tuple[list[BuildPlugin], list[ToolchainError
     for folder in sorted(p for p in plugins_dir.iterdir() if (p / BUILD_FILE).is_file()):
         try:
             plugins.append(load_build_plugin(folder))
+            _LOADED[str(plugins[-1].folder)] = plugins[-1]
         except ToolchainError as exc:
             errors.append(exc)
     producers: dict[str, list[Target]] = {}
@@ -280,17 +282,24 @@ class _Outcome:
     detail: str | None = None
 
 
-# Targets the worker processes can run; set before the pool forks them.
-_RUNNABLE: dict[str, Target] = {}
+# Build plugins already loaded in this process, by folder: forked workers inherit them.
+_LOADED: dict[str, BuildPlugin] = {}
 
 
-def _build_and_package(pg_id: str, build_dir: Path, mtime: int) -> _Outcome:
-    target = _RUNNABLE[pg_id]
+def _loaded_target(folder: str, target_id: str) -> Target:
+    if folder not in _LOADED:
+        _LOADED[folder] = load_build_plugin(Path(folder))
+    return _LOADED[folder].targets[target_id]
+
+
+def _build_and_package(folder: str, target_id: str, build_dir: Path, mtime: int) -> _Outcome:
+    target = _loaded_target(folder, target_id)
+    tree = build_dir / "plugins" / target.pg_id
     try:
-        run_target(target, build_dir / "plugins" / pg_id)
-        return _Outcome(pg_id, package=package_tree(build_dir / "plugins" / pg_id, pg_id, build_dir / "dev", mtime))
+        run_target(target, tree)
+        return _Outcome(target.pg_id, package=package_tree(tree, target.pg_id, build_dir / "dev", mtime))
     except Exception as exc:  # reported per target; the other targets go on
-        return _Outcome(pg_id, error=str(exc) if isinstance(exc, ToolchainError) else _describe(exc),
+        return _Outcome(target.pg_id, error=str(exc) if isinstance(exc, ToolchainError) else _describe(exc),
                         detail=traceback.format_exc())
 
 
@@ -359,15 +368,16 @@ def _still_there(package: PackageInfo, dev_dir: Path, tree: Path) -> bool:
 
 def _run_all(targets: list[Target], build_dir: Path, mtime: int, jobs: int | None) -> Iterable[_Outcome]:
     jobs = jobs or os.cpu_count() or 1
-    _RUNNABLE.clear()
-    _RUNNABLE.update((t.pg_id, t) for t in targets)
+    calls = [(str(t.build_file.parent), t.target_id, build_dir, mtime) for t in targets]
     if jobs == 1 or len(targets) <= 1:
-        for target in targets:
-            yield _build_and_package(target.pg_id, build_dir, mtime)
+        for call in calls:
+            yield _build_and_package(*call)
         return
-    context = multiprocessing.get_context("fork")
+    # Forking a process that runs other threads (a test server, say) can deadlock the
+    # child on a lock held at fork time; a fork server is forked from a clean process.
+    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
     with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(targets)), mp_context=context) as pool:
-        futures = [pool.submit(_build_and_package, t.pg_id, build_dir, mtime) for t in targets]
+        futures = [pool.submit(_build_and_package, *call) for call in calls]
         for future in concurrent.futures.as_completed(futures):
             yield future.result()
 

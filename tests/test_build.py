@@ -445,3 +445,22 @@ def test_classic_command_failure_exits_non_zero(plugins_dir, tmp_path):
                            "--destination", str(tmp_path / "trees")], capture_output=True, text=True)
     assert done.returncode == 1
     assert done.stderr.strip() == f"error: bad:t (bad-t): {plugins_dir / 'bad/build.py'}:3: ValueError: nope"
+
+
+def test_parallel_build_while_other_threads_run(plugins_dir, tmp_path):
+    """With threads alive (a test server, say) workers come from a fork server; same bytes."""
+    import threading
+    acme_plugin(plugins_dir)
+    assert build_quietly(plugins_dir, tmp_path / "forked").ok
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait)
+    busy.start()
+    try:
+        result = build_quietly(plugins_dir, tmp_path / "served")
+    finally:
+        stop.set()
+        busy.join()
+    assert result.ok, result.failures
+    assert len(result.built) == 2
+    for name in ("acme-1.0-0.3.tar.bz2", "acme-2.0-1.2.tar.bz2", "plugins.db"):
+        assert (tmp_path / "forked/dev" / name).read_bytes() == (tmp_path / "served/dev" / name).read_bytes()
