@@ -7,10 +7,12 @@ sorted, all carry one mtime, uid/gid 0 with empty owner names, modes normalised 
 from __future__ import annotations
 
 import bz2
+import io
 import os
 import stat
 import tarfile
 from pathlib import Path
+from typing import Iterable
 
 from repo.errors import ToolchainError
 from repo.fileutil import atomic_writer
@@ -38,21 +40,38 @@ def pack(tree: Path, plugin_id: str, dest_dir: Path, mtime: int | None = None) -
     info = read_plugin_info(tree / "plugin-info")
     dest = dest_dir / package_filename(plugin_id, info["version"])
     stamp = source_date_epoch() if mtime is None else mtime
+    write_archive(dest, _members(tree, plugin_id, stamp))
+    return dest
+
+
+def write_archive(dest: Path, members: Iterable[tuple[tarfile.TarInfo, str | bytes | None]]) -> None:
+    """Write a bzip2 tar of (header, content) pairs atomically; content is a file path or bytes."""
     with atomic_writer(dest) as raw:
         with bz2.BZ2File(raw, "wb", compresslevel=9) as compressed:
             with tarfile.open(fileobj=compressed, mode="w|", format=tarfile.GNU_FORMAT) as tar:
-                for member, path in _members(tree, plugin_id, stamp):
-                    if member.isreg():
-                        with open(path, "rb") as content:
-                            tar.addfile(member, content)
-                    else:
+                for member, content in members:
+                    if not member.isreg():
                         tar.addfile(member)
-    return dest
+                    elif isinstance(content, bytes):
+                        tar.addfile(member, io.BytesIO(content))
+                    else:
+                        with open(content, "rb") as stream:
+                            tar.addfile(member, stream)
+
+
+def folder_member(name: str, mtime: int) -> tarfile.TarInfo:
+    return _member(name, tarfile.DIRTYPE, 0o755, mtime)
+
+
+def file_member(name: str, size: int, mtime: int, executable: bool = False) -> tarfile.TarInfo:
+    member = _member(name, tarfile.REGTYPE, 0o755 if executable else 0o644, mtime)
+    member.size = size
+    return member
 
 
 def _members(tree: Path, plugin_id: str, mtime: int):
     """Yield (TarInfo, path) for the top folder and everything below it, depth first, names in byte order."""
-    yield _member(plugin_id, tarfile.DIRTYPE, 0o755, mtime), tree
+    yield folder_member(plugin_id, mtime), None
     yield from _members_below(tree, plugin_id, mtime)
 
 
@@ -63,14 +82,12 @@ def _members_below(folder: Path, arc_folder: str, mtime: int):
         if stat.S_ISLNK(status.st_mode):
             member = _member(arcname, tarfile.SYMTYPE, 0o777, mtime)
             member.linkname = os.readlink(entry.path)
-            yield member, entry.path
+            yield member, None
         elif stat.S_ISDIR(status.st_mode):
-            yield _member(arcname, tarfile.DIRTYPE, 0o755, mtime), entry.path
+            yield folder_member(arcname, mtime), None
             yield from _members_below(Path(entry.path), arcname, mtime)
         elif stat.S_ISREG(status.st_mode):
-            member = _member(arcname, tarfile.REGTYPE, 0o755 if status.st_mode & 0o111 else 0o644, mtime)
-            member.size = status.st_size
-            yield member, entry.path
+            yield file_member(arcname, status.st_size, mtime, bool(status.st_mode & 0o111)), entry.path
         else:
             raise ToolchainError("not a regular file, folder or symlink; cannot be packaged", entry.path)
 
