@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from invoke import Exit, task
 
 import build as engine
 from repo.cli import install_trailing_words, reports_errors
+from repo.dhcp import DATA_FILE as DHCP_DATA_FILE, load_dhcp_data
+from repo.dhcpbundle import BUNDLE_NAME, render_bundle, write_bundle
+from repo.errors import ToolchainError
 
 DEFAULT_PLUGINS_DIR = "plugins"
 DEFAULT_BUILD_DIR = "_build"
@@ -39,4 +43,19 @@ def build(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, jobs=
         raise Exit(code=1)
 
 
-install_trailing_words({"build": (build, "selector")}, {"build"})
+@task(help={
+    "plugins-dir": "folder of build plugins with their dhcp.toml (default: plugins)",
+    "build-dir": "where dhcpd.tar.bz2 is written (default: _build)",
+})
+@reports_errors
+def dhcp(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR):
+    """Generate the DHCP bundle <build-dir>/dhcpd.tar.bz2 from the plugins' dhcp.toml files."""
+    vendors = load_dhcp_data(Path(plugins_dir))
+    if not vendors:
+        raise ToolchainError(f"no build plugin in {plugins_dir}/ has a {DHCP_DATA_FILE}: no bundle to make")
+    dest = write_bundle(render_bundle(vendors, Path(plugins_dir)), Path(build_dir) / BUNDLE_NAME)
+    classes = sum(len(v.classes) for v in vendors)
+    print(f"{dest}: {len(vendors)} vendor(s), {classes} class(es)")
+
+
+install_trailing_words({"build": (build, "selector")}, {"build", "dhcp"})
