@@ -27,6 +27,9 @@ def plugin_info(version: str = "0.1", **extra) -> str:
     return json.dumps(info, indent=4)
 
 
+# The least entry.py provd can load: a class with a true IS_PLUGIN.
+ENTRY_PY = "class Plugin:\n    IS_PLUGIN = True\n"
+
 RSYNC_BUILD_FILE = """\
     from subprocess import check_call
     from typing import TYPE_CHECKING
@@ -57,9 +60,9 @@ def acme_plugin(root: Path, name: str = "acme") -> Path:
         "common/templates/base.tpl": "<config>{{ value }}</config>\n",
         "common/.hidden": "not packaged\n",
         "1.0/plugin-info": plugin_info("0.3", description_fr="Un greffon"),
-        "1.0/entry.py": "execfile_('common.py', globals())\n",
+        "1.0/entry.py": "execfile_('common.py', globals())\n\n" + ENTRY_PY,
         "2.0/plugin-info": plugin_info("1.2"),
-        "2.0/entry.py": "execfile_('common.py', globals())\n",
+        "2.0/entry.py": "execfile_('common.py', globals())\n\n" + ENTRY_PY,
     })
     (folder / "common/run.sh").write_text("#!/bin/sh\n")
     (folder / "common/run.sh").chmod(0o755)
