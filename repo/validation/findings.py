@@ -79,8 +79,9 @@ def count(findings: Iterable[Finding]) -> str:
     findings = list(findings)
     n_errors = len(errors(findings))
     n_warnings = len(findings) - n_errors
-    return f"{_plural(n_errors, 'error')}, {_plural(n_warnings, 'warning')}"
+    return f"{plural(n_errors, 'error')}, {plural(n_warnings, 'warning')}"
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
     return f"{n} {word}{'' if n == 1 else 's'}"

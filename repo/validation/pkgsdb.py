@@ -59,16 +59,17 @@ def check_pkgs_db(data: str | bytes, path: str | os.PathLike) -> tuple[PkgsDb | 
     try:
         config.read_string(data, source=os.fspath(path))
     except configparser.Error as exc:
-        return None, _parse_errors(exc, path)
+        return None, _parse_errors(exc, data.split("\n"), path)
     return _Checker(config, data, path).run()
 
 
-def _parse_errors(exc: configparser.Error, path: str | os.PathLike) -> list[Finding]:
+def _parse_errors(exc: configparser.Error, lines: list[str], path: str | os.PathLike) -> list[Finding]:
     if isinstance(exc, configparser.MissingSectionHeaderError):
         return [error(path, f"{exc.line.strip()!r} comes before any [section] header", exc.lineno)]
     if isinstance(exc, configparser.ParsingError):
-        return [error(path, f"cannot parse {line} (neither [section], option: value nor option = value)", lineno)
-                for lineno, line in exc.errors]
+        return [error(path, f"cannot parse {lines[lineno - 1].strip()!r} (neither [section], option: value "
+                            "nor option = value)", lineno)
+                for lineno, _ in exc.errors]
     if isinstance(exc, configparser.DuplicateSectionError):
         return [error(path, f"section [{exc.section}] appears twice (provd refuses the file)", exc.lineno)]
     if isinstance(exc, configparser.DuplicateOptionError):
