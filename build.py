@@ -449,6 +449,7 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
     findings = [from_error(e).at(shown(Path(e.path))) for e in selected_load_errors(plugins, load_errors, selectors)]
     targets = select_targets(plugins, selectors)
     with tempfile.TemporaryDirectory(prefix="provd-validate-") as scratch:
+        firmware_dir = Path(firmware_dir) if firmware_dir else None
         for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir), jobs):
             findings += outcome.findings
     return CheckResult(ordered(findings), len(targets))

@@ -121,7 +121,7 @@ def _check_links(member: tarfile.TarInfo, top: str, links: dict[str, str], where
         kind = "hard link"
     else:
         return
-    if member.linkname.startswith("/") or resolved is None or resolved[0] != top \
+    if member.linkname.startswith("/") or not resolved or resolved[0] != top \
             or kind == "hard link" and resolved == [top]:
         raise ToolchainError(f"{kind} {member.name!r} -> {member.linkname!r} points outside the plugin folder",
                              where)

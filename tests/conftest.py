@@ -178,8 +178,10 @@ VALID_PLUGIN = {
 }
 
 
-def valid_plugin(plugins_dir: Path, name: str = "xivo_acme") -> Path:
-    """The valid plugin as build plugin ``name`` (firmware included); returns its folder."""
-    write_tree(plugins_dir, {(k if k.startswith("_") else f"{name}/{k}"): v for k, v in VALID_PLUGIN.items()})
+def valid_plugin(plugins_dir: Path, name: str = "xivo_acme", pg_id: str = "xivo-acme-1.0") -> Path:
+    """The valid plugin as build plugin ``name`` making ``pg_id`` (firmware included); returns its folder."""
+    files = {(k if k.startswith("_") else f"{name}/{k}"): v for k, v in VALID_PLUGIN.items()}
+    files[f"{name}/build.py"] = files[f"{name}/build.py"].replace("'xivo-acme-1.0'", repr(pg_id))
+    write_tree(plugins_dir, files)
     os.symlink("P1.tpl", plugins_dir / name / "common/templates/P2.tpl")
     return plugins_dir / name

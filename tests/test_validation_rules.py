@@ -266,3 +266,91 @@ def test_each_rule_reports_the_right_file_line_and_message(plugins_dir, mutation
     assert (finding.path, finding.line, finding.severity) == (expected, mutation.line, mutation.severity), finding
     if mutation.severity == WARNING:
         assert not [f for f in findings if f.is_error], findings
+
+
+# --- rules about the build plugins themselves ---------------------------------------------
+
+def test_duplicate_plugin_ids_across_build_plugins(plugins_dir):
+    valid_plugin(plugins_dir)
+    valid_plugin(plugins_dir, "xivo_acme_copy")
+    findings = check(plugins_dir)
+    duplicates = [f for f in findings if "'xivo-acme-1.0' is produced by several targets" in f.message]
+    assert sorted(f.path for f in duplicates) == [str(plugins_dir / "xivo_acme/build.py"),
+                                                   str(plugins_dir / "xivo_acme_copy/build.py")]
+    assert all(f.is_error for f in duplicates)
+
+
+def test_a_failing_target_is_a_finding_at_its_build_file_line(plugins_dir):
+    folder = valid_plugin(plugins_dir)
+    build_file = folder / "build.py"
+    build_file.write_text(build_file.read_text().replace("'1.0/', path])", "'1.0/', path])\n    1 / 0"))
+    [finding] = check(plugins_dir)
+    assert (finding.path, finding.line, finding.severity) == (str(build_file), 8, "error")
+    assert finding.message == "target xivo_acme:1.0 (xivo-acme-1.0) failed: ZeroDivisionError: division by zero"
+
+
+def test_a_build_file_that_does_not_load(plugins_dir):
+    valid_plugin(plugins_dir)
+    write_tree(plugins_dir, {"broken/build.py": "@target('1', 'broken-1')\ndef f(path)\n"})
+    findings = check(plugins_dir)
+    assert [(f.path, f.line) for f in findings] == [(str(plugins_dir / "broken/build.py"), 2)]
+    assert findings[0].message.startswith("syntax error")
+    assert check(plugins_dir, "xivo_acme") == []  # not selected, not reported
+
+
+def test_a_plugin_id_that_cannot_name_a_package(plugins_dir):
+    folder = valid_plugin(plugins_dir)
+    build_file = folder / "build.py"
+    build_file.write_text(build_file.read_text().replace("'xivo-acme-1.0'", "'xivo acme 1.0'"))
+    [finding] = check(plugins_dir)
+    assert finding.path == str(folder / INFO) and finding.is_error
+    assert "plugin id 'xivo acme 1.0' is not a plain name" in finding.message
+
+
+def test_a_generated_file_is_named_in_the_built_tree(plugins_dir):
+    folder = valid_plugin(plugins_dir)
+    build_file = folder / "build.py"
+    build_file.write_text(build_file.read_text() + textwrap.indent(textwrap.dedent("""\
+        with open(path + '/templates/P9.tpl', 'w') as out:
+            out.write('{% extends "P0.tpl" %}')
+        """), "    "))
+    [finding] = check(plugins_dir)
+    assert (finding.path, finding.line) == (f"{PG_ID}/templates/P9.tpl", 1)
+    assert "extends 'P0.tpl'" in finding.message
+
+
+def test_a_file_in_common_and_in_the_target_folder_is_reported_in_the_target_folder(plugins_dir):
+    folder = valid_plugin(plugins_dir)
+    broken = "{% extends 'nowhere.tpl' %}\n"
+    write_tree(folder, {"common/templates/P1.tpl": broken, "1.0/templates/P1.tpl": broken})
+    [finding] = check(plugins_dir)
+    assert finding.path == str(folder / "1.0/templates/P1.tpl")
+
+
+def test_a_shared_source_file_is_reported_once_for_all_targets(plugins_dir):
+    folder = valid_plugin(plugins_dir)
+    build_file = folder / "build.py"
+    second = build_file.read_text().split("@target")[1].replace("'1.0', 'xivo-acme-1.0'", "'1.1', 'xivo-acme-1.1'")
+    build_file.write_text(build_file.read_text() + "\n\n@target" + second.replace("build_1_0", "build_1_1"))
+    write_tree(folder, {COMMON: "def broken(:\n"})
+    result = build.check(plugins_dir, jobs=2)
+    assert result.checked == 2
+    assert [(f.path, f.line) for f in result.findings] == [(str(folder / COMMON), 1)]
+
+
+def test_every_finding_of_a_run_is_reported(plugins_dir):
+    folder = valid_plugin(plugins_dir)
+    MUTATIONS_BY_ID = {m.id: m for m in MUTATIONS}
+    for mutation_id in ("py-syntax", "tpl-include", "db-size", "info-protocol", "tree-backup"):
+        MUTATIONS_BY_ID[mutation_id].apply(folder)
+    findings = check(plugins_dir)
+    assert len([f for f in findings if f.is_error]) == 5
+    assert {Path(f.path).name for f in findings} == {"common.py", "base.tpl", "pkgs.db", "plugin-info", "base.tpl~"}
+
+
+def test_explicit_firmware_dir(plugins_dir, tmp_path):
+    valid_plugin(plugins_dir)
+    elsewhere = tmp_path / "downloads"
+    write_tree(elsewhere, {"p1-1.0.zip": b"not the firmware"})
+    [finding] = build.check(plugins_dir, jobs=1, firmware_dir=elsewhere).findings
+    assert "[file_p1-fw] says size 11 but" in finding.message and str(elsewhere) in finding.message
