@@ -4,14 +4,13 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-from pathlib import Path
 
 import pytest
 
 import build
 from repo.archive import inspect_package, inspect_package_bytes
 from repo.errors import ToolchainError
-from tests.conftest import ENTRY_PY
+from tests.conftest import ENTRY_PY, valid_plugin
 
 PLUGIN_ID = "acme-1.0"
 FILENAME = "acme-1.0-0.3.tar.bz2"
@@ -129,7 +128,6 @@ def test_the_index_builder_refuses_an_unsafe_package_and_indexes_nothing(tmp_pat
 
 
 def test_the_build_never_indexes_a_foreign_unsafe_package_in_its_folder(plugins_dir, tmp_path):
-    from tests.conftest import valid_plugin
     valid_plugin(plugins_dir)
     out = tmp_path / "out"
     (out / "dev").mkdir(parents=True)

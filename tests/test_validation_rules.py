@@ -340,9 +340,9 @@ def test_a_shared_source_file_is_reported_once_for_all_targets(plugins_dir):
 
 def test_every_finding_of_a_run_is_reported(plugins_dir):
     folder = valid_plugin(plugins_dir)
-    MUTATIONS_BY_ID = {m.id: m for m in MUTATIONS}
+    by_id = {m.id: m for m in MUTATIONS}
     for mutation_id in ("py-syntax", "tpl-include", "db-size", "info-protocol", "tree-backup"):
-        MUTATIONS_BY_ID[mutation_id].apply(folder)
+        by_id[mutation_id].apply(folder)
     findings = check(plugins_dir)
     assert len([f for f in findings if f.is_error]) == 5
     assert {Path(f.path).name for f in findings} == {"common.py", "base.tpl", "pkgs.db", "plugin-info", "base.tpl~"}

@@ -44,6 +44,16 @@ def from_error(exc: ToolchainError, prefix: str = "") -> Finding:
     return Finding(exc.path or "", exc.line, ERROR, prefix + exc.message)
 
 
+def decode_text(data: str | bytes, path: str | os.PathLike) -> tuple[str | None, list[Finding]]:
+    """A file's UTF-8 text, or None and the error saying where decoding failed."""
+    if isinstance(data, str):
+        return data, []
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [error(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+
+
 def errors(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.is_error]
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from repo.validation.findings import Finding, error, warning
+from repo.validation.findings import Finding, decode_text, error, warning
 
 PKGS_DB = "pkgs/pkgs.db"
 # Filter name -> (least, most) arguments; None: no upper bound.
@@ -50,11 +50,9 @@ class PkgsDb:
 
 def check_pkgs_db(data: str | bytes, path: str | os.PathLike) -> tuple[PkgsDb | None, list[Finding]]:
     """Check a pkgs.db text; return its remote files (None if provd could not parse it) and the findings."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, [error(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    data, undecodable = decode_text(data, path)
+    if data is None:
+        return None, undecodable
     config = configparser.RawConfigParser()  # provd's own settings: strict, no interpolation
     try:
         config.read_string(data, source=os.fspath(path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from repo.validation.findings import Finding, error, warning
+from repo.validation.findings import Finding, decode_text, error, warning
 from repo.validation.jsonlines import KeyLines
 from repo.version import is_version
 
@@ -28,11 +28,9 @@ LEGACY_CAPABILITIES = {"sip.lines": "lines"}
 
 def check_plugin_info(data: str | bytes, path: str | os.PathLike) -> tuple[dict | None, list[Finding]]:
     """Check a plugin-info text; return the parsed object (None if not a JSON object) and the findings."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, [error(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    data, undecodable = decode_text(data, path)
+    if data is None:
+        return None, undecodable
     repeated: list[str] = []
     try:
         info = json.loads(data, object_pairs_hook=_noting_repeats(repeated))

@@ -10,7 +10,7 @@ from typing import Callable
 import jinja2
 from jinja2 import nodes
 
-from repo.validation.findings import Finding, error
+from repo.validation.findings import Finding, decode_text, error
 
 TEMPLATE_SUFFIX = ".tpl"
 TEMPLATE_FOLDERS = ("var/templates", "templates")
@@ -22,10 +22,9 @@ _KEYWORD = {nodes.Extends: "extends", nodes.Include: "include", nodes.Import: "i
 
 def check_template(rel: str, source: bytes, exists: Callable[[str], bool]) -> list[Finding]:
     """Check the template ``rel`` of a plugin; ``exists`` tells whether a plugin-relative file exists."""
-    try:
-        text = source.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return [error(rel, f"template is not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    text, undecodable = decode_text(source, rel)
+    if text is None:
+        return undecodable
     try:
         tree = _ENVIRONMENT.parse(text, rel, rel)
     except jinja2.TemplateSyntaxError as exc:
