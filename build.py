@@ -463,7 +463,7 @@ def _build_and_check(pg_id: str, scratch: Path, firmware_dir: Path | None) -> _O
     except Exception as exc:  # the target's failure is its finding; the others go on
         failure = exc if isinstance(exc, ToolchainError) else ToolchainError(_describe(exc), target.build_file)
         finding = from_error(failure, f"target {target.label} ({pg_id}) failed: ")
-        return _Outcome(pg_id, findings=(finding.at(shown(Path(finding.path))),))
+        return _Outcome(pg_id, findings=(finding.at(shown(Path(failure.path or target.build_file))),))
     # Built files without a source are named <pg_id>/<path>: the scratch folder is gone afterwards.
     return _Outcome(pg_id, findings=tuple(check_built_target(target, tree, Path(pg_id), firmware_dir)))
 
@@ -512,8 +512,13 @@ def _classic_package(trees_dir: Path, packages_dir: Path, plugin_ids: Sequence[s
     ids = plugin_ids or sorted(p.name for p in trees_dir.iterdir() if p.is_dir())
     failures = []
     for pg_id in ids:
+        tree = trees_dir / pg_id
+        failure = first_error(f.at(shown(tree / f.path)) for f in validate_built_tree(tree, pg_id))
+        if failure:
+            failures.append(f"{pg_id}: {failure}")
+            continue
         try:
-            package_tree(trees_dir / pg_id, pg_id, packages_dir, source_date_epoch())
+            package_tree(tree, pg_id, packages_dir, source_date_epoch())
         except ToolchainError as exc:
             failures.append(f"{pg_id}: {exc}")
     return failures

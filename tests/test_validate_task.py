@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 
+import build
 from tests.conftest import acme_plugin, valid_plugin, write_tree
 from tests.test_build import run_inv
 
@@ -104,3 +105,27 @@ def test_build_prints_warnings_without_failing(plugins_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "plugins/acme/1.0/plugin-info:6: warning: unknown capability key 'sip.lines'" in done.stderr
     assert (tmp_path / "_build/dev/acme-1.0-0.3.tar.bz2").exists()
+
+
+def test_classic_package_command_validates_trees_too(plugins_dir, tmp_path, capsys):
+    valid_plugin(plugins_dir)
+    trees, dev = tmp_path / "trees", tmp_path / "dev"
+    assert build.main(["-B", "--source", str(plugins_dir), "--destination", str(trees)]) == 0
+    (trees / "xivo-acme-1.0/templates/P1.tpl").write_text("{% extends 'gone.tpl' %}\n")
+    assert build.main(["-P", "--source", str(trees), "--destination", str(dev)]) == 1
+    assert capsys.readouterr().err == (f"error: xivo-acme-1.0: {trees}/xivo-acme-1.0/templates/P1.tpl:1: error: "
+                                       "extends 'gone.tpl': no such template in var/templates/ or templates/\n")
+    assert not dev.exists() or os.listdir(dev) == []
+
+
+def test_a_target_failing_on_an_unsupported_rsync_option_is_a_finding(plugins_dir, tmp_path, monkeypatch):
+    write_tree(plugins_dir, {"odd/build.py": """\
+        from subprocess import check_call
+        @target('1', 'odd-1')
+        def f(path):
+            check_call(['rsync', '-rlp', '--no-such-option', 'src/', path])
+        """, "odd/src/plugin-info": "{}"})
+    monkeypatch.setenv("PATH", str(tmp_path))  # no rsync to fall back to
+    [finding] = build.check(plugins_dir, jobs=1).findings
+    assert finding.path == str(plugins_dir / "odd/build.py") and finding.is_error
+    assert finding.message.startswith("target odd:1 (odd-1) failed: rsync option")
