@@ -128,4 +128,4 @@ def test_a_target_failing_on_an_unsupported_rsync_option_is_a_finding(plugins_di
     monkeypatch.setenv("PATH", str(tmp_path))  # no rsync to fall back to
     [finding] = build.check(plugins_dir, jobs=1).findings
     assert finding.path == str(plugins_dir / "odd/build.py") and finding.is_error
-    assert finding.message.startswith("target odd:1 (odd-1) failed: rsync option")
+    assert finding.message.startswith("target odd:1 (odd-1) failed: ") and "rsync" in finding.message

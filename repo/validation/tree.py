@@ -27,7 +27,6 @@ class Entries:
 
     files: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
-    folders: list[str] = field(default_factory=list)
     specials: list[str] = field(default_factory=list)
     unwanted: list[tuple[str, str]] = field(default_factory=list)  # (path, why); not walked into
 
@@ -49,7 +48,6 @@ def _walk_into(entries: Entries, folder: Path, prefix: str) -> None:
         if stat.S_ISLNK(mode):
             entries.links[rel] = os.readlink(entry.path)
         elif stat.S_ISDIR(mode):
-            entries.folders.append(rel)
             _walk_into(entries, Path(entry.path), rel + "/")
         elif stat.S_ISREG(mode):
             entries.files.append(rel)
