@@ -50,7 +50,8 @@ def test_warnings_fail_only_with_strict(plugins_dir, tmp_path):
     assert done.stdout.splitlines()[-1] == "1 plugin checked: 0 errors, 1 warning: ok"
     strict = run_inv("validate", "--strict", "acme:1.0", cwd=tmp_path)
     assert strict.returncode == 1
-    assert strict.stdout.splitlines()[-1] == "1 plugin checked: 0 errors, 1 warning: FAILED (--strict: warnings fail too)"
+    assert strict.stdout.splitlines()[-1] == \
+        "1 plugin checked: 0 errors, 1 warning: FAILED (--strict: warnings fail too)"
 
 
 def test_selectors_and_options(plugins_dir, tmp_path):

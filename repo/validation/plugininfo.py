@@ -106,7 +106,7 @@ class _Checker:
         if not _is_number(value):
             self.fail(f"{key!r} must be a number (provd's plugin interface version is {PROVD_IFACE_VERSION}), "
                       f"not {_json_name(value)}", key)
-        elif key.endswith("_min") and value > PROVD_IFACE_VERSION or key.endswith("_max") and value < PROVD_IFACE_VERSION:
+        elif value > PROVD_IFACE_VERSION if key.endswith("_min") else value < PROVD_IFACE_VERSION:
             self.warn(f"{key} {value} excludes provd's plugin interface version {PROVD_IFACE_VERSION}", key)
 
     def _capabilities(self, capabilities: dict) -> None:
