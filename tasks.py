@@ -12,6 +12,7 @@ from repo.cli import install_trailing_words, reports_errors
 from repo.dhcp import DATA_FILE as DHCP_DATA_FILE, load_dhcp_data
 from repo.dhcpbundle import BUNDLE_NAME, render_bundle, write_bundle
 from repo.errors import ToolchainError
+from repo.validation.findings import count, errors, plural
 
 DEFAULT_PLUGINS_DIR = "plugins"
 DEFAULT_BUILD_DIR = "_build"
@@ -58,4 +59,34 @@ def dhcp(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR):
     print(f"{dest}: {len(vendors)} vendor(s), {classes} class(es)")
 
 
-install_trailing_words({"build": (build, "selector")}, {"build", "dhcp"})
+@task(
+    iterable=["selector"],
+    help={
+        "plugins-dir": "folder of build plugins (default: plugins)",
+        "strict": "fail on warnings too",
+        "firmware-dir": "folder holding the firmware files pkgs.db describes (default: "
+                        "<plugins-dir>/_firmwares/<vendor>/ of each build plugin)",
+        "jobs": "parallel targets (default: number of CPUs)",
+        "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+    },
+)
+@reports_errors
+def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None, jobs=0, selector=None):
+    """Check plugins (built into a scratch folder) for anything provd would refuse or choke on."""
+    plugins, _ = engine.load_tree(plugins_dir)
+    if not plugins:
+        print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to check")
+        return
+    result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir)
+    for finding in result.findings:
+        print(finding)
+    failed = bool(errors(result.findings)) or strict and bool(result.findings)
+    verdict = "FAILED" if failed else "ok"
+    print(f"{plural(result.checked, 'plugin')} checked: {count(result.findings)}: {verdict}"
+          + (" (--strict: warnings fail too)" if strict and failed and not errors(result.findings) else ""))
+    if failed:
+        raise Exit(code=1)
+
+
+install_trailing_words({"build": (build, "selector"), "validate": (validate, "selector")},
+                       {"build", "validate", "dhcp"})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import posixpath
+import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def _check_members(members: list[tarfile.TarInfo], where) -> str:
     """Enforce the layout and safety rules; return the single top-level folder name."""
     if not members:
         raise ToolchainError("empty archive", where)
-    tops = set()
+    tops, names, links = set(), set(), {}
     for member in members:
         name = member.name
         parts = name.split("/")
@@ -78,12 +79,14 @@ def _check_members(members: list[tarfile.TarInfo], where) -> str:
             raise ToolchainError(f"member path {name!r} goes up with '..'", where)
         if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
             raise ToolchainError(f"member {name!r} is a device, fifo or other special file", where)
+        if member.mode & (stat.S_ISUID | stat.S_ISGID):
+            raise ToolchainError(f"member {name!r} is set-user-ID or set-group-ID (provd extracts as root)", where)
+        if name in names:
+            raise ToolchainError(f"member {name!r} appears twice (the second would overwrite the first)", where)
+        names.add(name)
         tops.add(parts[0])
         if member.issym():
-            _check_link_target(name, posixpath.join(posixpath.dirname(name), member.linkname),
-                               member.linkname, "symlink", where)
-        elif member.islnk():
-            _check_link_target(name, member.linkname, member.linkname, "hard link", where)
+            links[name] = member.linkname
     if len(tops) != 1:
         raise ToolchainError(f"expected exactly one top-level folder, found {', '.join(sorted(tops))}", where)
     top = tops.pop()
@@ -91,11 +94,58 @@ def _check_members(members: list[tarfile.TarInfo], where) -> str:
         raise ToolchainError("the top-level entry must be a folder named after the plugin id", where)
     if any(m.name == top and not m.isdir() for m in members):
         raise ToolchainError(f"top-level entry {top!r} is not a folder", where)
+    for member in members:
+        _check_links(member, top, links, where)
     return top
 
 
-def _check_link_target(name: str, resolved: str, target: str, kind: str, where) -> None:
-    top = name.split("/")[0]
-    normal = posixpath.normpath(resolved)
-    if target.startswith("/") or normal.split("/")[0] != top or normal == top and kind == "hard link":
-        raise ToolchainError(f"{kind} {name!r} -> {target!r} points outside the plugin folder", where)
+_MAX_LINK_DEPTH = 40  # as the kernel: deeper means a loop
+
+
+def _check_links(member: tarfile.TarInfo, top: str, links: dict[str, str], where) -> None:
+    """Nothing may be written through a symlink, nor link to anything outside the plugin folder.
+
+    Targets are followed through the archive's own symlinks, as the file system will
+    once provd has extracted it: ``a -> .`` then ``a/b -> ../x`` really points above.
+    """
+    parts = member.name.split("/")
+    for end in range(1, len(parts)):
+        if "/".join(parts[:end]) in links:
+            raise ToolchainError(f"member {member.name!r} is written through the symlink "
+                                 f"{'/'.join(parts[:end])!r}", where)
+    if member.issym():
+        resolved = _resolve(f"{posixpath.dirname(member.name)}/{member.linkname}", links)
+        kind = "symlink"
+    elif member.islnk():
+        resolved = _resolve(member.linkname, links)
+        kind = "hard link"
+    else:
+        return
+    if member.linkname.startswith("/") or not resolved or resolved[0] != top \
+            or kind == "hard link" and resolved == [top]:
+        raise ToolchainError(f"{kind} {member.name!r} -> {member.linkname!r} points outside the plugin folder",
+                             where)
+
+
+def _resolve(path: str, links: dict[str, str], depth: int = 0) -> list[str] | None:
+    """The parts of ``path`` once the archive's symlinks are followed; None if it climbs out of the archive."""
+    if depth > _MAX_LINK_DEPTH:
+        return None
+    resolved: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not resolved:
+                return None
+            resolved.pop()
+            continue
+        resolved.append(part)
+        target = links.get("/".join(resolved))
+        if target is not None:
+            if target.startswith("/"):
+                return None
+            resolved = _resolve("/".join([*resolved[:-1], target]), links, depth + 1)
+            if resolved is None:
+                return None
+    return resolved

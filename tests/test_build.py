@@ -14,7 +14,7 @@ import pytest
 
 import build
 from repo.errors import ToolchainError
-from tests.conftest import ROOT, acme_plugin, plugin_info, write_tree
+from tests.conftest import ENTRY_PY, ROOT, acme_plugin, plugin_info, write_tree
 
 
 def build_quietly(plugins_dir: Path, build_dir: Path, *selectors: str, jobs: int = 2) -> build.BuildResult:
@@ -90,12 +90,14 @@ def test_folders_without_build_file_are_not_build_plugins(plugins_dir):
 @pytest.fixture
 def two_plugins(plugins_dir):
     acme_plugin(plugins_dir, "xivo_acme")
-    write_tree(plugins_dir, {"other/build.py": """\
+    write_tree(plugins_dir, {"other/build.py": f"""\
         import json, os
         @target('v1', 'other-v1')
         def f(path):
             with open(os.path.join(path, 'plugin-info'), 'w') as out:
-                json.dump({'version': '1.0', 'description': 'o', 'capabilities': {}}, out)
+                json.dump({{'version': '1.0', 'description': 'o', 'capabilities': {{}}}}, out)
+            with open(os.path.join(path, 'entry.py'), 'w') as out:
+                out.write({ENTRY_PY!r})
         """})
     plugins, errors = build.load_tree(plugins_dir)
     assert errors == []
@@ -143,17 +145,20 @@ def test_targets_run_in_their_folder_and_get_std_dirs(plugins_dir, tmp_path):
 
 
 def test_std_dirs_false_leaves_them_out(plugins_dir, tmp_path):
-    write_tree(plugins_dir, {"bare/build.py": """\
+    write_tree(plugins_dir, {"bare/build.py": f"""\
         import json
         @target('1', 'bare-1', std_dirs=False)
         def f(path):
             with open(path + '/plugin-info', 'w') as out:
-                json.dump({'version': '1', 'description': 'b', 'capabilities': {}}, out)
+                json.dump({{'version': '1', 'description': 'b', 'capabilities': {{}}}}, out)
+            with open(path + '/entry.py', 'w') as out:
+                out.write({ENTRY_PY!r})
         """})
     result = build_quietly(plugins_dir, tmp_path / "out")
     assert result.ok, result.failures
-    assert os.listdir(tmp_path / "out" / "plugins" / "bare-1") == ["plugin-info"]
-    assert sorted(members(tmp_path / "out" / "dev" / "bare-1-1.tar.bz2")) == ["bare-1", "bare-1/plugin-info"]
+    assert sorted(os.listdir(tmp_path / "out" / "plugins" / "bare-1")) == ["entry.py", "plugin-info"]
+    assert sorted(members(tmp_path / "out" / "dev" / "bare-1-1.tar.bz2")) == [
+        "bare-1", "bare-1/entry.py", "bare-1/plugin-info"]
 
 
 def test_other_commands_and_python_file_operations_just_work(plugins_dir, tmp_path):
@@ -164,11 +169,13 @@ def test_other_commands_and_python_file_operations_just_work(plugins_dir, tmp_pa
             @target('1', 'gen-1')
             def f(path):
                 shutil.copy('plugin-info', path)
+                shutil.copy('entry.py', path)
                 os.makedirs(os.path.join(path, 'templates'))
                 check_call(['sed', 's/MODEL/D40/', 'model.tpl.in'],
                            stdout=open(os.path.join(path, 'templates', 'D40.tpl'), 'w'))
             """,
         "gen/plugin-info": plugin_info("2.0"),
+        "gen/entry.py": ENTRY_PY,
         "gen/model.tpl.in": "model=MODEL\n",
     })
     result = build_quietly(plugins_dir, tmp_path / "out")
@@ -236,6 +243,8 @@ def test_failing_target_is_isolated_and_reported(plugins_dir, tmp_path, kind):
                 json.dump({{'version': VERSION, 'description': 'b', 'capabilities': {{}}}}, out)
             if VERSION == 'broken':
                 {FAILING[kind]}
+            with open(path + '/entry.py', 'w') as out:
+                out.write({ENTRY_PY!r})
         """})
     out = tmp_path / "out"
     assert build_quietly(plugins_dir, out).ok

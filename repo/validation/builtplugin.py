@@ -1,0 +1,98 @@
+"""Validating a built plugin tree: every check, each file read and parsed once.
+
+``CHECKS`` is the list of checks run over a ``BuiltPlugin``; a new rule (e.g. one about
+DHCP classes) is a function ``BuiltPlugin -> Iterable[Finding]`` appended to it.
+Findings name plugin-relative paths; ``repo.validation.sources`` maps them back to the
+files a maintainer edits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Iterable
+
+from repo.validation import firmware, python, templates, tree
+from repo.validation.findings import Finding, error
+from repo.validation.pkgsdb import PKGS_DB, PkgsDb, check_pkgs_db
+from repo.validation.plugininfo import check_plugin_info
+
+
+@dataclass
+class BuiltPlugin:
+    """A built tree under check; what its checks share is computed once, on first use."""
+
+    root: Path
+    pg_id: str
+    firmware_dir: Path | None = None  # where pkgs.db's files may be kept locally (None: not checked)
+
+    @cached_property
+    def entries(self) -> tree.Entries:
+        return tree.walk(self.root)
+
+    @cached_property
+    def _present(self) -> set[str]:
+        return {*self.entries.files, *self.entries.links}
+
+    def exists(self, rel: str) -> bool:
+        return rel in self._present
+
+    def read(self, rel: str) -> bytes:
+        return (self.root / rel).read_bytes()
+
+    @cached_property
+    def plugin_info(self) -> tuple[dict | None, list[Finding]]:
+        if not self.exists(tree.PLUGIN_INFO):
+            return None, [error(tree.PLUGIN_INFO, "no plugin-info: provd cannot load the plugin")]
+        return check_plugin_info(self.read(tree.PLUGIN_INFO), tree.PLUGIN_INFO)
+
+    @cached_property
+    def pkgs_db(self) -> tuple[PkgsDb | None, list[Finding]]:
+        if not self.exists(PKGS_DB):
+            return None, []
+        return check_pkgs_db(self.read(PKGS_DB), PKGS_DB)
+
+
+Check = Callable[[BuiltPlugin], Iterable[Finding]]
+
+
+def _plugin_info(plugin: BuiltPlugin) -> list[Finding]:
+    return plugin.plugin_info[1]
+
+
+def _pkgs_db(plugin: BuiltPlugin) -> list[Finding]:
+    return plugin.pkgs_db[1]
+
+
+def _python(plugin: BuiltPlugin) -> list[Finding]:
+    findings = [] if plugin.exists(python.ENTRY) else [
+        error(python.ENTRY, "no entry.py: provd cannot load the plugin")]
+    for rel in plugin.entries.files:
+        if rel.endswith(".py"):
+            findings += python.check_python_file(rel, plugin.read(rel), plugin.exists)
+    return findings
+
+
+def _templates(plugin: BuiltPlugin) -> list[Finding]:
+    return [finding for rel in plugin.entries.files if rel.endswith(templates.TEMPLATE_SUFFIX)
+            for finding in templates.check_template(rel, plugin.read(rel), plugin.exists)]
+
+
+def _layout(plugin: BuiltPlugin) -> list[Finding]:
+    return tree.check_layout(plugin.root, plugin.entries) + tree.check_package_name(plugin.root, plugin.pg_id)
+
+
+def _firmware(plugin: BuiltPlugin) -> list[Finding]:
+    pkgs = plugin.pkgs_db[0]
+    if pkgs is None or plugin.firmware_dir is None:
+        return []
+    return firmware.check_firmware(pkgs, plugin.firmware_dir, PKGS_DB)
+
+
+CHECKS: list[Check] = [_plugin_info, _pkgs_db, _python, _templates, _layout, _firmware]
+
+
+def validate_built_tree(root: Path, pg_id: str, firmware_dir: Path | None = None) -> list[Finding]:
+    """All findings about the plugin ``pg_id`` built in ``root``, with plugin-relative paths."""
+    plugin = BuiltPlugin(Path(root), pg_id, firmware_dir)
+    return [finding for check in CHECKS for finding in check(plugin)]

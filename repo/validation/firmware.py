@@ -1,0 +1,39 @@
+"""Firmware rule: a firmware file kept locally must be the one its pkgs.db describes.
+
+Upstream keeps the firmware files a plugin's pkgs.db points to in
+``plugins/_firmwares/<vendor>/``; the vendor folder is the build plugin's name without
+its ``xivo_``/``wazo_`` prefix (``xivo_digium`` -> ``digium``). A file that is absent
+is fine: it is only checked when present.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from repo.fileutil import sha1_file
+from repo.validation.findings import Finding, error
+from repo.validation.pkgsdb import PkgsDb
+
+FIRMWARES_FOLDER = "_firmwares"
+_VENDOR_PREFIXES = ("xivo_", "wazo_", "xivo-", "wazo-")
+
+
+def vendor_folder(plugins_dir: Path, build_plugin: str) -> Path:
+    """``<plugins_dir>/_firmwares/<vendor>``, the vendor taken from the build plugin's name."""
+    vendor = next((build_plugin[len(p):] for p in _VENDOR_PREFIXES if build_plugin.startswith(p)), build_plugin)
+    return plugins_dir / FIRMWARES_FOLDER / vendor
+
+
+def check_firmware(pkgs: PkgsDb, folder: Path, pkgs_db_path: str) -> list[Finding]:
+    findings = []
+    for remote in pkgs.files:
+        local = folder / remote.filename
+        if not local.is_file():
+            continue
+        size = local.stat().st_size
+        if size != remote.size:
+            findings.append(error(pkgs_db_path, f"[file_{remote.file_id}] says size {remote.size} but {local} "
+                                                f"has {size} bytes", remote.line))
+        elif (actual := sha1_file(local)) != remote.sha1sum:  # hashed only when the size already matches
+            findings.append(error(pkgs_db_path, f"[file_{remote.file_id}] says sha1sum {remote.sha1sum} but {local} "
+                                                f"has {actual}", remote.line))
+    return findings

@@ -1,0 +1,66 @@
+"""Python rules: every file compiles; entry.py declares a plugin class; execfile_ targets exist.
+
+provd runs ``entry.py`` with ``exec`` and picks the first class with a true
+``IS_PLUGIN``; ``execfile_('name', ...)`` runs another file of the plugin, relative to
+the plugin folder. All of it is judged statically, from the syntax tree.
+"""
+from __future__ import annotations
+
+import ast
+import posixpath
+import warnings
+from typing import Callable
+
+from repo.validation.findings import Finding, error, warning
+
+ENTRY = "entry.py"
+EXECFILE = "execfile_"
+
+
+def check_python_file(rel: str, source: bytes, exists: Callable[[str], bool]) -> list[Finding]:
+    """Check the Python file ``rel`` of a plugin; ``exists`` tells whether a plugin-relative file exists."""
+    findings: list[Finding] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tree = ast.parse(source, rel)
+            compile(tree, rel, "exec")  # the checks only compiling finds (e.g. 'return' outside a function)
+        except SyntaxError as exc:
+            return [error(rel, f"Python syntax error: {exc.msg}", exc.lineno)]
+        except ValueError as exc:  # e.g. a NUL byte
+            return [error(rel, f"not Python source: {exc}")]
+    findings += [warning(rel, f"Python: {w.message}", w.lineno) for w in caught
+                 if issubclass(w.category, (SyntaxWarning, DeprecationWarning))]
+    for call in _execfile_calls(tree):
+        name = call.args[0].value
+        if posixpath.isabs(name):
+            findings.append(error(rel, f"{EXECFILE}({name!r}): use a path relative to the plugin folder",
+                                  call.lineno))
+        elif not exists(posixpath.normpath(name)):
+            findings.append(error(rel, f"{EXECFILE}({name!r}): no such file in the built plugin", call.lineno))
+    if rel == ENTRY and not _declares_plugin_class(tree):
+        findings.append(error(rel, "no class with IS_PLUGIN = True: provd finds no plugin to load", 1))
+    return findings
+
+
+def _execfile_calls(tree: ast.AST) -> list[ast.Call]:
+    """Calls ``execfile_('literal', ...)``; a computed name cannot be checked statically."""
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == EXECFILE
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+
+
+def _declares_plugin_class(tree: ast.Module) -> bool:
+    return any(isinstance(node, ast.ClassDef) and any(_sets_is_plugin(statement) for statement in node.body)
+               for node in ast.walk(tree))
+
+
+def _sets_is_plugin(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Assign):
+        targets, value = statement.targets, statement.value
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        targets, value = [statement.target], statement.value
+    else:
+        return False
+    return any(isinstance(t, ast.Name) and t.id == "IS_PLUGIN" for t in targets) \
+        and isinstance(value, ast.Constant) and bool(value.value)

@@ -1,0 +1,138 @@
+"""Packages the toolchain reads, crafted with tarfile: anything unsafe for provd's unfiltered extractall is refused."""
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+
+import pytest
+
+import build
+from repo.archive import inspect_package, inspect_package_bytes
+from repo.errors import ToolchainError
+from tests.conftest import ENTRY_PY, valid_plugin
+
+PLUGIN_ID = "acme-1.0"
+FILENAME = "acme-1.0-0.3.tar.bz2"
+INFO = json.dumps({"version": "0.3", "description": "d", "capabilities": {"Acme, P1, *": {"lines": 1}}}).encode()
+
+
+def member(name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"", linkname: str = "",
+           mode: int = 0o644) -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.mode = kind, linkname, mode
+    if kind == tarfile.REGTYPE:
+        info.size = len(data)
+    return info, data
+
+
+def plugin_members(top: str = PLUGIN_ID, info: bytes = INFO) -> list[tuple[tarfile.TarInfo, bytes]]:
+    return [member(top, tarfile.DIRTYPE, mode=0o755), member(f"{top}/plugin-info", data=info),
+            member(f"{top}/entry.py", data=ENTRY_PY.encode())]
+
+
+def tarball(members: list[tuple[tarfile.TarInfo, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:bz2", format=tarfile.GNU_FORMAT) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
+    return buffer.getvalue()
+
+
+def test_a_well_formed_package_with_links_inside_is_accepted():
+    data = tarball(plugin_members() + [
+        member(f"{PLUGIN_ID}/templates", tarfile.DIRTYPE, mode=0o755),
+        member(f"{PLUGIN_ID}/templates/base.tpl", data=b"<config/>"),
+        member(f"{PLUGIN_ID}/templates/D40.tpl", tarfile.SYMTYPE, linkname="base.tpl"),
+        member(f"{PLUGIN_ID}/templates/up", tarfile.SYMTYPE, linkname="../entry.py"),
+        member(f"{PLUGIN_ID}/same.py", tarfile.LNKTYPE, linkname=f"{PLUGIN_ID}/entry.py"),
+    ])
+    package = inspect_package_bytes(data, FILENAME)
+    assert (package.plugin_id, package.version, package.dsize) == (PLUGIN_ID, "0.3", len(data))
+
+
+UNSAFE = {
+    "path traversal": ([member(f"{PLUGIN_ID}/../../etc/cron.d/evil", data=b"x")], "goes up with '..'"),
+    "absolute path": ([member("/etc/cron.d/evil", data=b"x")], "absolute member path '/etc/cron.d/evil'"),
+    "symlink escape": ([member(f"{PLUGIN_ID}/var/etc", tarfile.SYMTYPE, linkname="../../../etc")],
+                       "symlink 'acme-1.0/var/etc' -> '../../../etc' points outside the plugin folder"),
+    "absolute symlink": ([member(f"{PLUGIN_ID}/passwd", tarfile.SYMTYPE, linkname="/etc/passwd")],
+                         "points outside the plugin folder"),
+    "symlink escape through a symlink": ([member(f"{PLUGIN_ID}/here", tarfile.SYMTYPE, linkname="."),
+                                          member(f"{PLUGIN_ID}/up", tarfile.SYMTYPE, linkname="here/..")],
+                                         "symlink 'acme-1.0/up' -> 'here/..' points outside the plugin folder"),
+    "symlink to the sibling plugin": ([member(f"{PLUGIN_ID}/other", tarfile.SYMTYPE, linkname="../acme-2.0")],
+                                      "points outside the plugin folder"),
+    "written through a symlink": ([member(f"{PLUGIN_ID}/here", tarfile.SYMTYPE, linkname="."),
+                                   member(f"{PLUGIN_ID}/here/x", data=b"x")],
+                                  "member 'acme-1.0/here/x' is written through the symlink 'acme-1.0/here'"),
+    "hard link escape": ([member(f"{PLUGIN_ID}/passwd", tarfile.LNKTYPE, linkname="etc/passwd")],
+                         "hard link 'acme-1.0/passwd' -> 'etc/passwd' points outside the plugin folder"),
+    "hard link climbing out": ([member(f"{PLUGIN_ID}/passwd", tarfile.LNKTYPE, linkname="../etc/passwd")],
+                               "points outside the plugin folder"),
+    "hard link to the plugin folder": ([member(f"{PLUGIN_ID}/self", tarfile.LNKTYPE, linkname=PLUGIN_ID)],
+                                       "points outside the plugin folder"),
+    "character device": ([member(f"{PLUGIN_ID}/null", tarfile.CHRTYPE)], "is a device, fifo or other special"),
+    "block device": ([member(f"{PLUGIN_ID}/sda", tarfile.BLKTYPE)], "is a device, fifo or other special"),
+    "fifo": ([member(f"{PLUGIN_ID}/pipe", tarfile.FIFOTYPE)], "is a device, fifo or other special"),
+    "set-user-ID file": ([member(f"{PLUGIN_ID}/run", data=b"#!/bin/sh\n", mode=0o4755)], "set-user-ID"),
+    "member twice": ([member(f"{PLUGIN_ID}/entry.py", data=b"import os\n")], "appears twice"),
+    "two top-level folders": ([member("other", tarfile.DIRTYPE), member("other/x", data=b"x")],
+                              "expected exactly one top-level folder, found acme-1.0, other"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNSAFE))
+def test_unsafe_packages_are_refused(case):
+    extra, message = UNSAFE[case]
+    with pytest.raises(ToolchainError, match=message.replace("(", r"\(").replace(")", r"\)")) as caught:
+        inspect_package_bytes(tarball(plugin_members() + extra), FILENAME)
+    assert caught.value.path == FILENAME
+
+
+@pytest.mark.parametrize("members, message", [
+    (plugin_members("acme-2.0"), "folder 'acme-2.0' and version '0.3' make 'acme-2.0-0.3.tar.bz2'"),
+    (plugin_members(info=INFO.replace(b'"0.3"', b'"0.4"')), "folder 'acme-1.0' and version '0.4' make"),
+    ([member("acme-1.0-0.3.tar.bz2", data=b"x")], "top-level entry 'acme-1.0-0.3.tar.bz2' is not a folder"),
+    ([member("./acme-1.0", tarfile.DIRTYPE), member("./acme-1.0/plugin-info", data=INFO)],
+     "top-level entry must be a folder named after the plugin id"),
+    (plugin_members()[:1] + plugin_members()[2:], "no regular file acme-1.0/plugin-info in the package"),
+    (plugin_members(info=INFO.replace(b'"lines": 1', b'"multicell": true')), "multicell is only meaningful"),
+    (plugin_members(info=b"{not json"), "acme-1.0/plugin-info:1: invalid JSON"),
+], ids=["top folder not the file name", "version not the file name", "file at the top", "dot top folder",
+        "no plugin-info", "invalid plugin-info", "unparsable plugin-info"])
+def test_layout_mismatches_are_refused(members, message):
+    with pytest.raises(ToolchainError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        inspect_package_bytes(tarball(members), FILENAME)
+
+
+def test_not_a_bzip2_tar_is_refused(tmp_path):
+    path = tmp_path / FILENAME
+    path.write_bytes(b"PK\x03\x04 a zip file")
+    with pytest.raises(ToolchainError, match="not a readable bzip2 tar archive") as caught:
+        inspect_package(path)
+    assert caught.value.path == str(path)
+
+
+def test_the_index_builder_refuses_an_unsafe_package_and_indexes_nothing(tmp_path):
+    channel = tmp_path / "channel"
+    channel.mkdir()
+    (channel / FILENAME).write_bytes(tarball(plugin_members()))
+    (channel / "evil-1.0.tar.bz2").write_bytes(tarball(plugin_members("evil") + [
+        member("evil/etc", tarfile.SYMTYPE, linkname="/etc")]))
+    assert build.main(["--db", "--source", str(channel)]) == 1
+    assert not (channel / "plugins.db").exists()
+    (channel / "evil-1.0.tar.bz2").unlink()
+    assert build.main(["--db", "--source", str(channel)]) == 0
+    assert list(json.loads((channel / "plugins.db").read_bytes())) == [PLUGIN_ID]
+
+
+def test_the_build_never_indexes_a_foreign_unsafe_package_in_its_folder(plugins_dir, tmp_path):
+    valid_plugin(plugins_dir)
+    out = tmp_path / "out"
+    (out / "dev").mkdir(parents=True)
+    (out / "dev" / "evil-1.0.tar.bz2").write_bytes(tarball([member("evil", tarfile.DIRTYPE),
+                                                             member("evil/../../x", data=b"x")]))
+    result = build.build(plugins_dir, out, jobs=1, stream=io.StringIO())
+    assert [f for f in result.failures if "evil-1.0.tar.bz2" in f and "goes up with '..'" in f]
+    assert list(json.loads((out / "dev/plugins.db").read_bytes())) == ["xivo-acme-1.0"]

@@ -1,0 +1,111 @@
+"""pkgs.db read as provd reads it: what it accepts stays accepted; random text never crashes the check."""
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from repo.validation.findings import Finding
+from repo.validation.pkgsdb import PkgsDb, RemoteFile, check_pkgs_db
+
+SHA1 = "2AAE6C35C94FCFB415DBE95F408B9CE91EE846ED"  # provd reads hex digits in either case
+
+
+def test_what_provd_handles_fine_is_no_finding():
+    text = f"""\
+# comments of both kinds
+; are ignored
+[pkg_fw]
+description = Firmware
+version = 2.0
+files = fw
+  fw-extra
+install = fw-install   X1   Y2
+DEPENDS: lang
+
+[pkg_lang]
+description: Languages
+version: 1
+files:
+install: noop
+
+[file_fw]
+url = http://example.test/a/b/fw.zip?token=1
+size = 0
+sha1sum = {SHA1}
+downloader = auth
+
+[file_fw-extra]
+url = https://example.test/extra.tgz
+size = 12345
+sha1sum = {SHA1.lower()}
+filename = extra-renamed.tgz
+
+[install_fw-install]
+a-b: unzip $FILE1
+a-c: untar $FILE2
+b-d: unsign b/$ARG1.sgn d/$ARG2
+c-e: exclude c/*.txt c/*.md
+e-f: include e/*.bin
+d-g: cp d/x e/y g/
+g-h: 7z g/fw.7z
+
+[install_noop]
+a-b: null
+"""
+    db, findings = check_pkgs_db(text, "pkgs.db")
+    assert findings == []
+    assert db == PkgsDb((RemoteFile("fw", "fw.zip", 0, SHA1.lower(), 17),
+                         RemoteFile("fw-extra", "extra-renamed.tgz", 12345, SHA1.lower(), 23)))
+
+
+def test_a_clean_file_and_its_remote_files():
+    db, findings = check_pkgs_db(b"[pkg_a]\ndescription: d\nversion: 1\nfiles: f\ninstall: i\n\n"
+                                 b"[file_f]\nurl: https://example.test/dl/f.bin\nsize: 3\n"
+                                 b"sha1sum: " + b"0" * 40 + b"\n\n[install_i]\na-b: cp $FILE1 b/\n", "pkgs.db")
+    assert findings == []
+    assert db == PkgsDb((RemoteFile("f", "f.bin", 3, "0" * 40, 7),))
+
+
+def test_not_utf8():
+    db, findings = check_pkgs_db(b"[pkg_a]\ndescription: caf\xe9\n", "p/pkgs.db")
+    assert db is None and [str(f) for f in findings] == [
+        "p/pkgs.db: error: not UTF-8 text (invalid continuation byte at byte 24)"]
+
+
+def test_every_bad_line_of_an_unparsable_file_is_reported():
+    _, findings = check_pkgs_db("[pkg_a]\nno delimiter here\nversion: 1\nneither here\n", "pkgs.db")
+    assert [(f.line, f.message.split(" (")[0]) for f in findings] == [
+        (2, "cannot parse 'no delimiter here'"), (4, "cannot parse 'neither here'")]
+
+
+# Lines made of the pieces pkgs.db files are made of, so the generator reaches deep into the checks.
+PIECES = st.sampled_from([
+    "[pkg_a]", "[pkg_b]", "[file_f]", "[file_g]", "[install_i]", "[install_]", "[DEFAULT]", "[other]", "[",
+    "description: d", "version = 1", "files: f g", "files:", "install: i $ARG1 x", "install:", "depends: b a",
+    "id: x", "url: http://h.test/f.bin", "url: https://[::1/", "url: ftp://h/x", "size: 12", "size: -1",
+    "sha1sum: " + "a" * 40, "sha1sum: xyz", "filename: ../x", "downloader: auth", "a-b: unzip $FILE1",
+    "b-c: cp b/$ARG2 $FILE0 c", "a-a: null", "x-y-z: untar", "c-b: exclude", "-: 7z", "a-b:", "  continued",
+    "; comment", "# comment", "", "key", "=value",
+])
+LINES = st.lists(st.one_of(PIECES, st.text(string.printable, max_size=30)), max_size=25)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(LINES, st.sampled_from(["\n", "\r\n"]))
+def test_random_pkgs_db_texts_never_crash_the_check(lines, newline):
+    text = newline.join(lines)
+    db, findings = check_pkgs_db(text, "pkgs.db")
+    assert db is None or isinstance(db, PkgsDb)
+    assert all(isinstance(f, Finding) and f.path == "pkgs.db" for f in findings)
+    assert all(f.line is None or 1 <= f.line <= text.count("\n") + 1 for f in findings)
+    if db is None:
+        assert any(f.is_error for f in findings)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_random_bytes_never_crash_the_check(data):
+    db, findings = check_pkgs_db(data, "pkgs.db")
+    assert db is not None or findings
