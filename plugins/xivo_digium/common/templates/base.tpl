@@ -17,9 +17,9 @@
     <setting id="ntp_server" value="{{ ntp_ip|e }}"/>
     <setting id="ntp_resync" value="86400"/>
 {%- endif %}
-{%- if vlan_enabled and vlan_id is not none %}
+{%- if vlan_enabled and vlan_id is defined and vlan_id is not none %}
     <setting id="network_vlan_id" value="{{ vlan_id|e }}"/>
-{%- if vlan_priority is not none %}
+{%- if vlan_priority is defined and vlan_priority is not none %}
     <setting id="network_vlan_qos" value="{{ vlan_priority|e }}"/>
 {%- endif %}
 {%- endif %}
