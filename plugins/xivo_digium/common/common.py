@@ -178,7 +178,7 @@ class BaseDigiumPlugin(StandardPlugin):
         return {
             'XX_mac': mac,
             'XX_provd_url': _provd_url(raw_config),
-            'XX_lines': self._accounts(device, raw_config, lines),
+            'XX_accounts': self._accounts(device, raw_config, lines),
             'XX_contacts': _contacts(raw_config.get('funckeys') or {}, lines),
         }
 

@@ -33,7 +33,7 @@
   {% include 'firmware.tpl' %}
 {%- endif %}
   <accounts>
-{%- for account in XX_lines %}
+{%- for account in XX_accounts %}
     <account index="{{ account.index|e }}" status="1" register="1" account_id="{{ account.username|e }}" username="{{ account.username|e }}" authname="{{ account.auth_username|e }}" password="{{ account.password|e }}" line_label="{{ account.label|e }}" dial_plan="[0-9*#+].T"
              {%- if account.voicemail %} voicemail="{{ account.voicemail|e }}"{% endif %}
              {%- if account.dtmf_mode %} dtmf_mode="{{ account.dtmf_mode|e }}"{% endif %} conflict="replace">
