@@ -96,7 +96,7 @@ def generate(root: Path, plugins: int = 16, targets_per_plugin: int = 7, seed: i
                 "version": f"0.{t + 1}",
                 "description": f"Plugin for {vendor} phones in version {version}",
                 "description_fr": f"Greffon pour les téléphones {vendor} en version {version}",
-                "capabilities": {f"{vendor.title()}, M{m}, {version}": {"sip.lines": m + 1} for m in range(6)},
+                "capabilities": {f"{vendor.title()}, M{m}, {version}": {"lines": m + 1, "protocol": "sip", "type": "deskphone"} for m in range(6)},
             }
             (version_dir / "plugin-info").write_text(json.dumps(info, indent=4, ensure_ascii=False) + "\n")
             (version_dir / "entry.py").write_text(ENTRY)
@@ -105,6 +105,8 @@ def generate(root: Path, plugins: int = 16, targets_per_plugin: int = 7, seed: i
                 (version_dir / "templates" / f"M{m}.tpl").write_text(_text(rng, 3_000))
             build_file += BUILD_TARGET.format(version=version, pg_id=pg_id, function=version.replace(".", "_"))
         (folder / "build.py").write_text(build_file)
+        (folder / "dhcp.toml").write_text(f'vendor = "{vendor.title()}"\nprovd_path = "/{vendor}"\n' + "".join(
+            f'\n[[class]]\nmodel = "M{m}"\nvendor_class_prefix = "{vendor}_M{m}"\n' for m in range(6)))
     return plugins * targets_per_plugin
 
 

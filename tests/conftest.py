@@ -64,6 +64,7 @@ def acme_plugin(root: Path, name: str = "acme") -> Path:
         "1.0/entry.py": "execfile_('common.py', globals())\n\n" + ENTRY_PY,
         "2.0/plugin-info": plugin_info("1.2"),
         "2.0/entry.py": "execfile_('common.py', globals())\n\n" + ENTRY_PY,
+        "dhcp.toml": 'vendor = "Acme"\nprovd_path = "/Acme"\n\n[[class]]\nmodel = "P1"\nvendor_class_prefix = "acme_P1"\n',
     })
     (folder / "common/run.sh").write_text("#!/bin/sh\n")
     (folder / "common/run.sh").chmod(0o755)
@@ -173,6 +174,18 @@ VALID_PLUGIN = {
 
         [install_nothing]
         a-b: null
+        """,
+    "dhcp.toml": """\
+        vendor = "Acme"
+        provd_path = "/Acme"
+
+        [[class]]
+        model = "P1"
+        vendor_class_prefix = "acme_P1"
+
+        [[class]]
+        model = "D1"
+        mac_prefixes = ["00:0a:cc"]
         """,
     "_firmwares/acme/p1-1.0.zip": FIRMWARE,
 }
