@@ -82,7 +82,6 @@ def render_plugin(plugin: NewPlugin) -> dict[str, str]:
     """The build plugin's files, by path relative to its folder."""
     environment = _environment()
     context = _context(plugin)
-    version_folder = plugin.version
 
     def render(template: str, **extra) -> str:
         return environment.get_template(template).render(context, **extra)
@@ -92,12 +91,12 @@ def render_plugin(plugin: NewPlugin) -> dict[str, str]:
         "dhcp.toml": render("dhcp.toml.j2"),
         "common/common.py": render("common/common.py.j2"),
         "common/templates/base.tpl": render("common/templates/base.tpl.j2"),
-        f"{version_folder}/entry.py": render("version/entry.py.j2"),
-        f"{version_folder}/plugin-info": render("version/plugin-info.j2"),
-        f"{version_folder}/pkgs/pkgs.db": render("version/pkgs/pkgs.db.j2"),
+        f"{plugin.version}/entry.py": render("version/entry.py.j2"),
+        f"{plugin.version}/plugin-info": render("version/plugin-info.j2"),
+        f"{plugin.version}/pkgs/pkgs.db": render("version/pkgs/pkgs.db.j2"),
     }
     for model in plugin.models:
-        files[f"{version_folder}/templates/{model}.tpl"] = render("version/templates/model.tpl.j2", model=model)
+        files[f"{plugin.version}/templates/{model}.tpl"] = render("version/templates/model.tpl.j2", model=model)
     return files
 
 
@@ -121,7 +120,6 @@ def create(plugins_dir: Path, tests_dir: Path, plugin: NewPlugin) -> tuple[Path,
         if path.exists() or path.is_symlink():
             raise ToolchainError("already exists: not overwritten (choose another vendor or remove it)", path)
     files = render_plugin(plugin)
-    tests_dir.mkdir(parents=True, exist_ok=True)
     test = render_test(plugin, Path(os.path.relpath(folder.resolve(), tests_dir.resolve())).as_posix())
     # Built beside its final place, then renamed: a half-written folder is never visible.
     unfinished = plugins_dir / f".{plugin.name}.new-{os.getpid()}"
@@ -130,6 +128,7 @@ def create(plugins_dir: Path, tests_dir: Path, plugin: NewPlugin) -> tuple[Path,
         for rel, text in files.items():
             (unfinished / rel).parent.mkdir(parents=True, exist_ok=True)
             (unfinished / rel).write_text(text, encoding="utf-8")
+        tests_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(test_file, test.encode("utf-8"))
         try:
             unfinished.rename(folder)
