@@ -12,7 +12,7 @@ from repo.cli import install_trailing_words, reports_errors
 from repo.dhcp import DATA_FILE as DHCP_DATA_FILE, load_dhcp_data
 from repo.dhcpbundle import BUNDLE_NAME, render_bundle, write_bundle
 from repo.errors import ToolchainError
-from repo.scaffold import DEFAULT_VERSION, create, new_plugin as plan_new_plugin
+from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
 from repo.validation.findings import count, errors, plural
 
 DEFAULT_PLUGINS_DIR = "plugins"
@@ -103,7 +103,7 @@ def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None
 @reports_errors
 def new_plugin(c, vendor, plugins_dir=DEFAULT_PLUGINS_DIR, version=DEFAULT_VERSION, models=None, tests_dir=None):
     """Scaffold a build plugin for VENDOR's MODELS, and its test; it builds and validates as created."""
-    plugin = plan_new_plugin(vendor, version, models or ())
+    plugin = plan_plugin(vendor, version, models or ())
     tests = Path(tests_dir) if tests_dir else Path(plugins_dir).parent / "tests"
     folder, test_file = create(Path(plugins_dir), tests, plugin)
     print(f"created {folder}/ ({plugin.plugin_id}: {', '.join(plugin.models)}) and {test_file}")

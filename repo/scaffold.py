@@ -58,7 +58,7 @@ class NewPlugin:
         return f"{self.vendor.lower()}_{model}"
 
 
-def new_plugin(vendor: str, version: str, models: Sequence[str]) -> NewPlugin:
+def plan_plugin(vendor: str, version: str, models: Sequence[str]) -> NewPlugin:
     """Check the names a new plugin is made from; raise a one-line ToolchainError on the first bad one."""
     if not _VENDOR.fullmatch(vendor or ""):
         raise ToolchainError(f"vendor {vendor!r} must be a letter followed by letters or digits (e.g. Acme)")

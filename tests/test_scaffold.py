@@ -15,7 +15,7 @@ from repo.cli import accept_trailing_words
 from repo.dhcp import load_dhcp_data
 from repo.dhcpbundle import render_bundle, write_bundle
 from repo.errors import ToolchainError
-from repo.scaffold import create, new_plugin
+from repo.scaffold import create, plan_plugin
 from repo.validation.pkgsdb import check_pkgs_db
 from tests.conftest import ROOT
 from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update
@@ -26,7 +26,7 @@ MODELS = ("P1", "P10", "X-2.b")
 
 def scaffold(root: Path, vendor: str = "Acme", version: str = "2.8.1", models=MODELS) -> tuple[Path, Path]:
     (root / "plugins").mkdir(parents=True, exist_ok=True)
-    return create(root / "plugins", root / "tests", new_plugin(vendor, version, models))
+    return create(root / "plugins", root / "tests", plan_plugin(vendor, version, models))
 
 
 def files_under(root: Path) -> dict[str, bytes]:
@@ -163,13 +163,13 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path):
     (tmp_path / "plugins").mkdir()
     (tmp_path / "not-a-folder").write_text("")
     with pytest.raises(ToolchainError, match="cannot write the new plugin"):
-        create(tmp_path / "plugins", tmp_path / "not-a-folder/tests", new_plugin("Acme", "1.0", ["P1"]))
+        create(tmp_path / "plugins", tmp_path / "not-a-folder/tests", plan_plugin("Acme", "1.0", ["P1"]))
     assert list((tmp_path / "plugins").iterdir()) == []
 
 
 def test_a_missing_plugins_folder_is_refused(tmp_path):
     with pytest.raises(ToolchainError, match="plugins folder not found"):
-        create(tmp_path / "nope", tmp_path / "tests", new_plugin("Acme", "1.0", ["P1"]))
+        create(tmp_path / "nope", tmp_path / "tests", plan_plugin("Acme", "1.0", ["P1"]))
     assert list(tmp_path.iterdir()) == []
 
 
