@@ -12,6 +12,7 @@ from repo.cli import install_trailing_words, reports_errors
 from repo.dhcp import DATA_FILE as DHCP_DATA_FILE, load_dhcp_data
 from repo.dhcpbundle import BUNDLE_NAME, render_bundle, write_bundle
 from repo.errors import ToolchainError
+from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
 from repo.validation.findings import count, errors, plural
 
 DEFAULT_PLUGINS_DIR = "plugins"
@@ -88,5 +89,28 @@ def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None
         raise Exit(code=1)
 
 
-install_trailing_words({"build": (build, "selector"), "validate": (validate, "selector")},
-                       {"build", "validate", "dhcp"})
+@task(
+    positional=["vendor"],
+    iterable=["models"],
+    help={
+        "vendor": "the phones' maker as it should read in capabilities, e.g. Acme (letters and digits)",
+        "plugins-dir": "folder of build plugins (default: plugins); the plugin goes in <plugins-dir>/xivo_<vendor>/",
+        "version": f"firmware version of the first target (default: {DEFAULT_VERSION})",
+        "models": "a phone model (repeatable; bare words after the vendor work too)",
+        "tests-dir": "where the plugin's test goes (default: tests/ next to the plugins folder)",
+    },
+)
+@reports_errors
+def new_plugin(c, vendor, plugins_dir=DEFAULT_PLUGINS_DIR, version=DEFAULT_VERSION, models=None, tests_dir=None):
+    """Scaffold a build plugin for VENDOR's MODELS, and its test; it builds and validates as created."""
+    plugin = plan_plugin(vendor, version, models or ())
+    tests = Path(tests_dir) if tests_dir else Path(plugins_dir).parent / "tests"
+    folder, test_file = create(Path(plugins_dir), tests, plugin)
+    print(f"created {folder}/ ({plugin.plugin_id}: {', '.join(plugin.models)}) and {test_file}")
+    print(f"next: fill in the places marked EDIT ME, then `inv validate --strict {plugin.name}` "
+          f"and `python -m pytest {test_file}`")
+
+
+install_trailing_words({"build": (build, "selector"), "validate": (validate, "selector"),
+                        "new-plugin": (new_plugin, "models")},
+                       {"build", "validate", "dhcp", "new-plugin"})

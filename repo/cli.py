@@ -30,11 +30,13 @@ def accept_trailing_words(tasks: dict[str, tuple[Task, str]], argv: list[str]) -
     """Rewrite bare words after each named task into ``--<option>=word``.
 
     ``tasks`` maps a task's CLI name to (task, name of its list option). Words that
-    are the value of a flag, or the name of another task, are left alone.
+    are the value of a flag, or the name of another task, are left alone, and so are
+    the first bare words when the task has positional arguments not given as flags.
     """
     result: list[str] = []
     current: tuple[Task, str] | None = None
     valued: set[str] = set()
+    positional: dict[str, str] = {}  # flag -> name of a positional argument still to fill
     waiting_for_value = False
     for position, word in enumerate(argv):
         if word == "--":
@@ -43,11 +45,17 @@ def accept_trailing_words(tasks: dict[str, tuple[Task, str]], argv: list[str]) -
         if waiting_for_value:
             waiting_for_value = False
         elif word.startswith("-"):
+            flag = word.partition("=")[0]
             waiting_for_value = current is not None and "=" not in word and word in valued
+            _fill(positional, positional.get(flag))
         elif word in tasks:
             current = tasks[word]
-            valued = {flag for argument in current[0].get_arguments() if argument.takes_value
-                      for flag in _flags(argument.names)}
+            arguments = current[0].get_arguments()
+            valued = {flag for argument in arguments if argument.takes_value for flag in _flags(argument.names)}
+            positional = {flag: argument.name for argument in arguments if argument.positional
+                          for flag in _flags(argument.names)}
+        elif current is not None and positional:
+            _fill(positional, next(iter(positional.values())))
         elif current is not None and word not in _ALL_TASK_NAMES:
             word = f"--{current[1].replace('_', '-')}={word}"
         else:
@@ -66,6 +74,12 @@ def install_trailing_words(tasks: dict[str, tuple[Task, str]], all_task_names: s
     core = getattr(program, "core", None)
     if core is not None and isinstance(getattr(core, "unparsed", None), list):
         core.unparsed[:] = accept_trailing_words(tasks, core.unparsed)
+
+
+def _fill(positional: dict[str, str], name: str | None) -> None:
+    """Forget the flags of positional argument ``name``: it has its value."""
+    for flag in [flag for flag, argument in positional.items() if argument == name]:
+        del positional[flag]
 
 
 def _flags(names) -> list[str]:
