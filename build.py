@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from repo import rsync
 from repo.archive import PackageInfo, inspect_package
 from repo.buildcache import BuildCache, toolchain_fingerprint, tree_digest
 from repo.errors import ToolchainError
@@ -33,6 +32,7 @@ from repo.fileutil import sha1_file, write_atomic
 from repo.index import INDEX_NAME, Index
 from repo.packaging import pack, source_date_epoch
 from repo.progress import Progress
+from repo.rsynchook import builtin_rsync
 from repo.validation.builtplugin import validate_built_tree
 from repo.validation.dhcpclasses import check_dhcp_classes
 from repo.validation.findings import Finding, errors, first_error, from_error, ordered
@@ -90,7 +90,7 @@ def load_build_plugin(folder: Path) -> BuildPlugin:
     except SyntaxError as exc:
         raise ToolchainError(f"syntax error: {exc.msg}", build_file, exc.lineno) from None
     namespace = {"__name__": f"build_plugin_{folder.name}", "__file__": str(build_file), "target": target}
-    with _builtin_rsync(), _working_directory(folder):
+    with builtin_rsync(), _working_directory(folder):
         try:
             exec(code, namespace)
         except ToolchainError:
@@ -183,7 +183,7 @@ def run_target(target: Target, tree: Path) -> None:
     if tree.exists() or tree.is_symlink():
         shutil.rmtree(tree) if tree.is_dir() and not tree.is_symlink() else tree.unlink()
     tree.mkdir(parents=True)
-    with _builtin_rsync(), _working_directory(target.build_file.parent):
+    with builtin_rsync(), _working_directory(target.build_file.parent):
         try:
             target.function(str(tree))
         except ToolchainError:
@@ -227,48 +227,6 @@ def _working_directory(folder: Path):
         yield
     finally:
         os.chdir(previous)
-
-
-_SUBPROCESS_FUNCTIONS = ("call", "check_call", "check_output", "run")
-
-
-@contextlib.contextmanager
-def _builtin_rsync():
-    """Route build files' ``rsync`` commands to the built-in copier while they load and run.
-
-    Build files bind ``check_call`` & co. when they import them, so the wrappers are in
-    place both while a build file is executed and while its targets run.
-    """
-    originals = {name: getattr(subprocess, name) for name in _SUBPROCESS_FUNCTIONS}
-    for name, original in originals.items():
-        setattr(subprocess, name, _rsync_aware(name, original))
-    try:
-        yield
-    finally:
-        for name, original in originals.items():
-            setattr(subprocess, name, original)
-
-
-def _rsync_aware(name: str, original: Callable) -> Callable:
-    def call(*args, **kwargs):
-        command = args[0] if args else kwargs.get("args")
-        if kwargs.get("shell") or not isinstance(command, (list, tuple)) or not command \
-                or os.path.basename(os.fspath(command[0])) != "rsync":
-            return original(*args, **kwargs)
-        try:
-            rsync.run([os.fspath(a) for a in command], cwd=kwargs.get("cwd"))
-        except rsync.UnsupportedOption:
-            if shutil.which("rsync") is None:
-                raise
-            return original(*args, **kwargs)
-        if name == "run":
-            return subprocess.CompletedProcess(command, 0)
-        if name == "check_output":
-            text = kwargs.get("text") or kwargs.get("universal_newlines") or kwargs.get("encoding")
-            return "" if text else b""
-        return 0
-    call.__wrapped__ = original
-    return call
 
 
 def _describe(exc: BaseException) -> str:
