@@ -69,6 +69,12 @@ class IndexChange:
             new.add(package.plugin_id, entry_for(package))
         return new
 
+    def takes_out(self, plugin_id: str) -> bool:
+        """Whether this change means ``plugin_id`` to leave the index altogether."""
+        if self.base is not None:
+            return all(package.plugin_id != plugin_id for package in self.add)
+        return plugin_id in self.remove
+
 
 @dataclass
 class Plan:
@@ -280,7 +286,7 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
                           archive_dropped)
     outcome.index, outcome.index_written = update.after, update.written
     known = {s.package.filename: s.package for s in plan.staged}
-    outcome.deleted = tidy(storage, channel, known, plan.change.remove, progress)
+    outcome.deleted = tidy(storage, channel, known, plan.change, progress)
     return outcome
 
 
@@ -324,12 +330,12 @@ def archive(storage: Storage, channel: str, entries: list[dict], force: bool,
         update_index(storage, ARCHIVE, lambda current: IndexChange(add=tuple(packages)).apply(current, ARCHIVE))
 
 
-def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], removed: frozenset[str],
+def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
          progress: TransferProgress) -> list[str]:
     """Delete the channel's unindexed packages that the archive holds and nobody will index again.
 
     That is a package older than the indexed version of its plugin id, or one of a
-    plugin id this run removed. Packages a concurrent publisher may be about to index
+    plugin id this change takes out. Packages a concurrent publisher may be about to index
     (a new id, a newer version) are left alone.
     """
     index = read_index(storage, channel).index
@@ -350,7 +356,7 @@ def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], removed:
                 progress.note(f"left {storage.url(key)} in place: {exc}")
                 continue
         current = index.get(package.plugin_id)
-        if (current is None and package.plugin_id in removed) or \
+        if (current is None and change.takes_out(package.plugin_id)) or \
                 (current is not None and Version(current["version"]) > Version(package.version)):
             storage.delete(key)
             progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
