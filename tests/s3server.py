@@ -1,6 +1,7 @@
 """Real S3 over HTTP for tests: moto's server on 127.0.0.1, and a proxy that fails on demand."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import logging
@@ -50,6 +51,7 @@ class FaultProxy:
         self._allowed: int | None = None
         self._failures = 0
         self._how = "cut"
+        self._connections: set[socket.socket] = set()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,6 +59,11 @@ class FaultProxy:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                with proxy._lock:
+                    proxy._connections.add(self.connection)
 
             def _any(self):
                 body = self._body()
@@ -137,5 +144,10 @@ class FaultProxy:
             self._allowed, self._failures = None, 0
 
     def close(self) -> None:
+        """Stop like a killed server: stop listening and drop the connections in progress."""
         self.server.shutdown()
         self.server.server_close()
+        with self._lock:
+            for connection in self._connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)

@@ -137,7 +137,7 @@ class S3Storage:
             yield
         except ClientError as exc:
             code = _code(exc)
-            where = self.url() if code in ("NoSuchBucket", "InvalidBucketName") else self.url(key)
+            where = f"s3://{self.bucket}" if code in ("NoSuchBucket", "InvalidBucketName") else self.url(key)
             reason = _PERMANENT.get(code) or f"S3 error {code}: {exc.response.get('Error', {}).get('Message', '')}"
             raise ToolchainError(reason.rstrip(": "), where) from None
         except (NoCredentialsError, PartialCredentialsError):
