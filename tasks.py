@@ -135,7 +135,8 @@ def upload_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False, forc
 
 
 @task(help={"repo": "local repository folder or file:// URL (default: as for upload)",
-            "port": "TCP port (default: 8667; 0 picks a free one)", "bind": "address to listen on (default: 127.0.0.1)"})
+            "port": "TCP port (default: 8667; 0 picks a free one)",
+            "bind": "address to listen on (default: 127.0.0.1)"})
 @reports_errors
 def serve(c, repo=None, port=8667, bind="127.0.0.1"):
     """Serve a local repository over HTTP; use http://HOST:PORT/<channel>/ as provd's plugin server URL."""

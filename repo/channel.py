@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from repo.errors import ToolchainError
+from repo.fileutil import read_file
 from repo.httpmeta import CHANNELS
 from repo.index import INDEX_NAME, Index
 from repo.progress import TransferProgress
@@ -95,10 +96,7 @@ def update_index(storage: Storage, channel: str, change: Callable[[ChannelIndex]
 
 def publish_file(storage: Storage, key: str, path: str | Path, progress: TransferProgress | None = None) -> Stat:
     """Put one local file at ``key``, replacing what is there only once the new content is verified."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ToolchainError(f"cannot read: {exc.strerror}", path) from None
+    data = read_file(path)
     progress = progress or TransferProgress()
     with progress.transfer("uploaded", storage.url(key), len(data)) as on_bytes:
         storage.put(key, data, on_bytes)

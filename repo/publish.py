@@ -22,6 +22,7 @@ from pathlib import Path
 from repo.archive import PackageInfo, inspect_package, inspect_package_bytes
 from repo.channel import ChannelIndex, check_channel, index_key, read_index, update_index
 from repo.errors import ToolchainError
+from repo.fileutil import read_file
 from repo.httpmeta import PACKAGE_SUFFIX
 from repo.index import INDEX_NAME, Index, entry_for
 from repo.progress import TransferProgress, format_bytes
@@ -181,10 +182,7 @@ def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str,
 def local_packages(packages_dir: Path) -> list[tuple[PackageInfo, Path]]:
     """The packages a local ``plugins.db`` names, each checked and matched against its entry."""
     index_path = packages_dir / INDEX_NAME
-    try:
-        index = Index.from_bytes(index_path.read_bytes(), str(index_path))
-    except OSError as exc:
-        raise ToolchainError(f"cannot read: {exc.strerror}", index_path) from None
+    index = Index.from_bytes(read_file(index_path), str(index_path))
     packages = []
     for plugin_id, entry in index.items():
         path = packages_dir / entry["filename"]
@@ -296,18 +294,11 @@ def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferPro
         storage.copy(staged.source, key, expected)
         progress.note(f"copied {storage.url(staged.source)} -> {storage.url(key)}")
         return
-    data = _read_local(staged.source)
+    data = read_file(staged.source)
     if Stat.of(data) != expected:
         raise ToolchainError("changed since it was checked; run the command again", staged.source)
     with progress.transfer("uploaded", storage.url(key), len(data)) as on_bytes:
         storage.put(key, data, on_bytes)
-
-
-def _read_local(path: Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise ToolchainError(f"cannot read: {exc.strerror}", path) from None
 
 
 def archive(storage: Storage, channel: str, entries: list[dict], force: bool,

@@ -46,46 +46,18 @@ class Crash(BaseException):
 class CrashingLocal(LocalStorage):
     """The local backend, as if the process died at its ``allowed``-th operation."""
 
+    OPERATIONS = {"get", "stat", "list", "read", "put", "put_if", "copy", "delete"}
+
     def __init__(self, root, allowed: int):
         super().__init__(root)
         self.allowed = allowed
 
-    def _tick(self):
-        if self.allowed == 0:
-            raise Crash()
-        self.allowed -= 1
-
-    def get(self, key):
-        self._tick()
-        return super().get(key)
-
-    def stat(self, key):
-        self._tick()
-        return super().stat(key)
-
-    def list(self, folder):
-        self._tick()
-        return super().list(folder)
-
-    def read(self, key):
-        self._tick()
-        return super().read(key)
-
-    def put(self, key, data, on_bytes=None):
-        self._tick()
-        return super().put(key, data, on_bytes)
-
-    def put_if(self, key, data, tag):
-        self._tick()
-        return super().put_if(key, data, tag)
-
-    def copy(self, source, key, expected):
-        self._tick()
-        return super().copy(source, key, expected)
-
-    def delete(self, key):
-        self._tick()
-        return super().delete(key)
+    def __getattribute__(self, name):
+        if name in CrashingLocal.OPERATIONS:
+            if self.allowed == 0:
+                raise Crash()
+            self.allowed -= 1
+        return super().__getattribute__(name)
 
 
 @pytest.fixture(scope="module")
