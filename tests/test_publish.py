@@ -307,3 +307,27 @@ def test_upload_stable_needs_a_download_first_when_stable_exists(storage, tmp_pa
     stable_dir.mkdir(parents=True)
     with pytest.raises(ToolchainError, match="run `inv download-stable` first"):
         plan_upload_stable(storage, stable_dir)
+
+
+@pytest.mark.parametrize("filename", ["../../etc/cron.d/evil.tar.bz2", ".hidden.tar.bz2", "a/b.tar.bz2"])
+def test_an_index_naming_a_path_is_refused_before_anything_is_written(storage, tmp_path, filename):
+    entry = json.loads(plugin_info("1.0")) | {"filename": filename, "dsize": 1, "sha1sum": "0" * 40}
+    storage.put_if("stable/plugins.db", Index({"evil": entry}).to_bytes(), None)
+    with pytest.raises(ToolchainError, match="unsafe filename"):
+        download_stable(storage, tmp_path / "mirror/stable", quiet())
+    assert not (tmp_path / "mirror").exists()
+
+
+def test_progress_shows_bytes_on_a_terminal_and_one_line_per_file_elsewhere():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    log, terminal = io.StringIO(), Terminal()
+    for stream in (log, terminal):
+        with TransferProgress(stream).transfer("uploaded", "dev/a.tar.bz2", 2_500_000) as update:
+            update(1_000_000)
+            update(2_500_000)
+    assert log.getvalue() == "uploaded dev/a.tar.bz2 (2.5 MB)\n"
+    assert "\ruploaded dev/a.tar.bz2 1.0 MB / 2.5 MB" in terminal.getvalue()
+    assert terminal.getvalue().endswith("uploaded dev/a.tar.bz2 (2.5 MB)\n")
