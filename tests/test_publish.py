@@ -18,7 +18,8 @@ from repo.progress import TransferProgress
 from repo.publish import apply, plan_promote, plan_remove, plan_upload
 from repo.stablesync import download_stable, plan_download, plan_upload_stable, record_upload
 from repo.storage import Stat
-from tests.conftest import dev_build, plugin_info
+from tests.conftest import plugin_info
+from tests.repo_fixtures import dev_build
 
 
 class Recording:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from repo.address import open_repository
 from repo.channel import read_index
-from tests.conftest import ROOT, acme_plugin, dev_build
+from tests.conftest import ROOT, acme_plugin
+from tests.repo_fixtures import dev_build
 
 
 def inv(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -18,7 +18,8 @@ from repo.errors import ToolchainError
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_upload
 from repo.storage.local import LocalStorage
-from tests.conftest import ROOT, dev_build
+from tests.conftest import ROOT
+from tests.repo_fixtures import dev_build
 from tests.s3server import new_bucket
 
 

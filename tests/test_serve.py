@@ -15,7 +15,8 @@ from repo.httpmeta import LONG_CACHE, SHORT_CACHE
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_promote, plan_upload
 from tests import provd_standin
-from tests.conftest import ROOT, dev_build
+from tests.conftest import ROOT
+from tests.repo_fixtures import dev_build
 from tests.s3server import new_bucket
 
 
