@@ -67,7 +67,6 @@ class IndexUpdate:
     before: ChannelIndex
     after: Index
     written: bool
-    conflicts: int
 
 
 def update_index(storage: Storage, channel: str, change: Callable[[ChannelIndex], Index],
@@ -81,12 +80,12 @@ def update_index(storage: Storage, channel: str, change: Callable[[ChannelIndex]
         current = read_index(storage, channel)
         new = change(current)
         if new == current.index:
-            return IndexUpdate(current, new, False, attempt)
+            return IndexUpdate(current, new, False)
         if before_write is not None:
             before_write(current, new)
         try:
             write_channel_index(storage, channel, new, current.tag)
-            return IndexUpdate(current, new, True, attempt)
+            return IndexUpdate(current, new, True)
         except Conflict:
             # Someone else wrote in between: back off a random while so we do not collide again.
             time.sleep(random.uniform(0, min(1.0, 0.01 * 2 ** attempt)))
