@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from repo.errors import ToolchainError
+
 _CHUNK = 1 << 20
 
 
@@ -42,3 +44,11 @@ def sha1_file(path: str | os.PathLike) -> str:
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def read_file(path: str | os.PathLike) -> bytes:
+    """A file's bytes, or a ToolchainError naming it."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ToolchainError(f"cannot read: {exc.strerror}", path) from None

@@ -50,6 +50,12 @@ class Index:
             missing = [k for k in REQUIRED_KEYS if k not in entry]
             if missing:
                 raise ToolchainError(f"invalid index: entry {plugin_id!r} lacks {', '.join(missing)}", source)
+            filename = entry["filename"]
+            if not isinstance(filename, str) or not filename or "/" in filename or "\\" in filename \
+                    or filename.startswith("."):
+                # It becomes a path when mirrored or copied: never let it point elsewhere.
+                raise ToolchainError(f"invalid index: entry {plugin_id!r} has an unsafe filename {filename!r}",
+                                     source)
         try:
             return cls(raw)
         except InvalidVersion as exc:

@@ -1,0 +1,72 @@
+"""Repository addresses: ``s3://bucket[/prefix]``, a local path or a ``file://`` URL -> a Storage.
+
+The address of a task comes from its ``--repo`` option, else the ``PROVD_REPO``
+environment variable, else ``provd.repo`` in Invoke's configuration, else the
+project's ``_repo/`` folder. For S3, credentials come from boto3's standard chain and
+an S3-compatible server from ``AWS_ENDPOINT_URL`` (or ``provd.endpoint_url``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import unquote, urlsplit
+
+from repo.errors import ToolchainError
+from repo.storage import Storage
+
+ENV_REPO = "PROVD_REPO"
+DEFAULT_MAX_ATTEMPTS = 8
+
+
+def repository_address(option: str | None, config: Mapping, default: Path) -> str:
+    """The address a task uses: its option, else $PROVD_REPO, else ``provd.repo``, else ``default``."""
+    for candidate in (option, os.environ.get(ENV_REPO), config.get("repo")):
+        if candidate:
+            return str(candidate)
+    return str(default)
+
+
+def open_repository(address: str, config: Mapping | None = None) -> Storage:
+    """The storage behind an address; ``config`` is the ``provd`` section (endpoint_url, acl)."""
+    config = config or {}
+    parts = urlsplit(address)
+    if parts.scheme == "s3":
+        if not parts.netloc:
+            raise ToolchainError(f"invalid repository address {address!r}: expected s3://bucket[/prefix]")
+        if parts.query or parts.fragment:
+            raise ToolchainError(f"invalid repository address {address!r}: no ?query or #fragment allowed")
+        from repo.storage.s3 import S3Storage  # boto3 is slow to import: only when needed
+        return S3Storage(s3_client(config.get("endpoint_url")), parts.netloc, parts.path, config.get("acl"))
+    from repo.storage.local import LocalStorage
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise ToolchainError(f"invalid repository address {address!r}: file URLs name a local path")
+        return LocalStorage(unquote(parts.path))
+    if parts.scheme and len(parts.scheme) > 1:  # one letter: a Windows drive, i.e. a path
+        raise ToolchainError(f"unsupported repository address {address!r}: "
+                             "use s3://bucket[/prefix], a local path or a file:// URL")
+    return LocalStorage(address)
+
+
+def s3_client(endpoint_url: str | None = None):
+    """An S3 client with retries and addressing suited to AWS and S3-compatible servers.
+
+    ``AWS_ENDPOINT_URL`` (boto3's own variable) wins over a configured endpoint; retry
+    settings from ``AWS_MAX_ATTEMPTS``/``AWS_RETRY_MODE`` win over ours.
+    """
+    import boto3
+    from botocore.config import Config
+
+    endpoint_from_env = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    retries = {}
+    if "AWS_RETRY_MODE" not in os.environ:
+        retries["mode"] = "standard"
+    if "AWS_MAX_ATTEMPTS" not in os.environ:
+        retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
+    options = {"retries": retries, "connect_timeout": 10, "read_timeout": 60}
+    if endpoint_from_env or endpoint_url:
+        # S3-compatible servers (MinIO, Ceph, ...) generally want bucket names in the path.
+        options["s3"] = {"addressing_style": "path"}
+    return boto3.session.Session().client(
+        "s3", endpoint_url=None if endpoint_from_env else endpoint_url or None, config=Config(**options))

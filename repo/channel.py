@@ -1,0 +1,102 @@
+"""A channel of a repository (dev, stable, archive): its index, read and updated without lost updates.
+
+An index is changed by read-modify-write: read it with its version tag, compute the
+new index from what was read, write it only if it is still at that version; on a
+conflict, read again and recompute. Two publishers never overwrite each other.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from repo.errors import ToolchainError
+from repo.fileutil import read_file
+from repo.httpmeta import CHANNELS
+from repo.index import INDEX_NAME, Index
+from repo.progress import TransferProgress
+from repo.storage import Conflict, Stat, Storage
+
+MAX_ATTEMPTS = 30
+
+
+@dataclass(frozen=True)
+class ChannelIndex:
+    """A channel's index as read: parsed, its raw bytes (None: no index yet) and version tag."""
+
+    index: Index
+    data: bytes | None
+    tag: str | None
+
+    @property
+    def sha1(self) -> str | None:
+        return None if self.data is None else hashlib.sha1(self.data).hexdigest()
+
+
+def check_channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise ToolchainError(f"unknown channel {channel!r} (channels: {', '.join(CHANNELS)})")
+    return channel
+
+
+def index_key(channel: str) -> str:
+    return f"{channel}/{INDEX_NAME}"
+
+
+def read_index(storage: Storage, channel: str) -> ChannelIndex:
+    found = storage.read(index_key(channel))
+    if found is None:
+        return ChannelIndex(Index(), None, None)
+    return ChannelIndex(Index.from_bytes(found.data, storage.url(index_key(channel))), found.data, found.tag)
+
+
+def write_channel_index(storage: Storage, channel: str, index: Index, tag: str | None) -> None:
+    """Publish a channel's index if it is still at version ``tag``; raise Conflict otherwise.
+
+    The one place a channel's index is written: anything that must change with it
+    goes here.
+    """
+    storage.put_if(index_key(channel), index.to_bytes(), tag)
+
+
+@dataclass(frozen=True)
+class IndexUpdate:
+    before: ChannelIndex
+    after: Index
+    written: bool
+
+
+def update_index(storage: Storage, channel: str, change: Callable[[ChannelIndex], Index],
+                 before_write: Callable[[ChannelIndex, Index], None] | None = None) -> IndexUpdate:
+    """Apply ``change`` to the channel's current index until the write wins; write nothing if unchanged.
+
+    ``before_write(current, new)`` runs before each write attempt (e.g. to archive what
+    the new index stops naming): it must be safe to repeat.
+    """
+    for attempt in range(MAX_ATTEMPTS):
+        current = read_index(storage, channel)
+        new = change(current)
+        if new == current.index:
+            return IndexUpdate(current, new, False)
+        if before_write is not None:
+            before_write(current, new)
+        try:
+            write_channel_index(storage, channel, new, current.tag)
+            return IndexUpdate(current, new, True)
+        except Conflict:
+            # Someone else wrote in between: back off a random while so we do not collide again.
+            time.sleep(random.uniform(0, min(1.0, 0.01 * 2 ** attempt)))
+    raise ToolchainError(f"the index kept changing while we tried to update it; gave up after {MAX_ATTEMPTS} "
+                         "attempts", storage.url(index_key(channel)))
+
+
+def publish_file(storage: Storage, key: str, path: str | Path, progress: TransferProgress | None = None) -> Stat:
+    """Put one local file at ``key``, replacing what is there only once the new content is verified."""
+    data = read_file(path)
+    progress = progress or TransferProgress()
+    with progress.transfer("uploaded", storage.url(key), len(data)) as on_bytes:
+        storage.put(key, data, on_bytes)
+    return Stat.of(data)

@@ -1,0 +1,355 @@
+"""Publishing to a channel: plan what changes (what --dry-run prints), then apply it safely.
+
+Every publish (upload, promote, remove, upload-stable) applies its plan in this order,
+which is what makes an interruption harmless and a rerun complete it:
+
+1. stage: each package the new index will name is put in the channel folder and
+   verified (size, SHA-1); a file name already there with other bytes is refused;
+2. archive: each package the new index stops naming (superseded, removed) is copied
+   to ``archive/``, verified, and indexed there;
+3. index: the channel's ``plugins.db`` is replaced by compare-and-swap; on a conflict
+   the change is recomputed against the index another publisher just wrote;
+4. tidy: files of the channel that its index no longer names and that ``archive/``
+   holds with the same bytes are deleted.
+
+Whatever stops the run, the index in place is a complete one whose packages are there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repo.archive import PackageInfo, inspect_package, inspect_package_bytes
+from repo.channel import ChannelIndex, check_channel, index_key, read_index, update_index
+from repo.errors import ToolchainError
+from repo.fileutil import read_file
+from repo.httpmeta import PACKAGE_SUFFIX
+from repo.index import INDEX_NAME, Index, entry_for
+from repo.progress import TransferProgress, format_bytes
+from repo.storage import Stat, Storage
+from repo.version import Version
+
+ARCHIVE = "archive"
+ABSENT = "absent"  # the base of a replacement made when the channel had no index
+
+
+def stat_of(package: PackageInfo | dict) -> Stat:
+    if isinstance(package, PackageInfo):
+        return Stat(package.dsize, package.sha1sum)
+    return Stat(package["dsize"], package["sha1sum"])
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A package to have in the channel folder before the index names it."""
+
+    package: PackageInfo
+    action: str  # upload | copy | replace (upload or copy over other bytes) | keep (already there)
+    source: Path | str  # a local file, or the repository key to copy from
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    """What a publish does to an index, re-applied to whichever index is current when writing."""
+
+    add: tuple[PackageInfo, ...] = ()
+    remove: frozenset[str] = frozenset()
+    base: str | None = None  # set: the index becomes exactly ``add``, if still the one with this SHA-1
+
+    def apply(self, current: ChannelIndex, where: str) -> Index:
+        if self.base is not None:
+            if (current.sha1 or ABSENT) != self.base:
+                raise ToolchainError("changed since it was downloaded: run `inv download-stable` again and "
+                                     "redo your changes", where)
+            return Index.from_packages(self.add)
+        new = Index(dict(current.index.items()))
+        for plugin_id in self.remove:
+            if plugin_id in new:
+                new.remove(plugin_id)
+        for package in self.add:
+            new.add(package.plugin_id, entry_for(package))
+        return new
+
+    def takes_out(self, plugin_id: str) -> bool:
+        """Whether this change means ``plugin_id`` to leave the index altogether."""
+        if self.base is not None:
+            return all(package.plugin_id != plugin_id for package in self.add)
+        return plugin_id in self.remove
+
+
+@dataclass
+class Plan:
+    """What a publish will do to one channel; ``lines()`` is what --dry-run prints."""
+
+    storage: Storage
+    channel: str
+    before: ChannelIndex
+    staged: list[Staged] = field(default_factory=list)
+    change: IndexChange = IndexChange()
+    force: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def after(self) -> Index:
+        return self.change.apply(self.before, self.storage.url(index_key(self.channel)))
+
+    def lines(self) -> list[str]:
+        after = self.after
+        lines = [f"{self.channel} channel of {self.storage.url()}:"]
+        for staged in self.staged:
+            lines.append(f"  {staged.action:<8} {staged.package.filename} ({_describe(staged)})")
+        for plugin_id, entry in dropped_entries(self.before.index, after, self.staged):
+            lines.append(f"  {'archive':<8} {entry['filename']} (then delete it from {self.channel}/)")
+        lines += [f"  {'index':<8} {line}" for line in index_diff(self.before.index, after)]
+        if after == self.before.index:
+            lines.append(f"  {INDEX_NAME} unchanged")
+        lines += [f"  note: {note}" for note in self.notes]
+        return lines
+
+
+def _describe(staged: Staged) -> str:
+    size = format_bytes(staged.package.dsize)
+    if staged.action == "keep":
+        return f"{size}, already there with the same sha1"
+    if staged.action == "replace":
+        return f"{size}, replacing different bytes: --force"
+    return f"{size}, from {staged.source}"
+
+
+def index_diff(before: Index, after: Index) -> list[str]:
+    """One line per plugin id the change adds, upgrades, replaces or removes."""
+    lines = []
+    for plugin_id, entry in after.items():
+        old = before.get(plugin_id)
+        if old is None:
+            lines.append(f"+ {plugin_id} {entry['version']}")
+        elif old["version"] != entry["version"]:
+            lines.append(f"~ {plugin_id} {old['version']} -> {entry['version']}")
+        elif old != entry:
+            lines.append(f"~ {plugin_id} {entry['version']} (new content)")
+    lines += [f"- {plugin_id} {entry['version']}" for plugin_id, entry in before.items() if plugin_id not in after]
+    return lines
+
+
+def dropped_entries(before: Index, after: Index, staged: list[Staged]) -> list[tuple[str, dict]]:
+    """Packages the channel holds (indexed or just staged) that ``after`` does not name."""
+    named = after.filenames()
+    dropped = {entry["filename"]: (plugin_id, entry) for plugin_id, entry in before.items()
+               if entry["filename"] not in named}
+    for item in staged:
+        if item.package.filename not in named:
+            dropped.setdefault(item.package.filename, (item.package.plugin_id, entry_for(item.package)))
+    return sorted(dropped.values(), key=lambda pair: pair[1]["filename"])
+
+
+# --- planning -------------------------------------------------------------------------------
+
+def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo, Path | str]],
+                 force: bool = False, base: str | None = None) -> Plan:
+    """Plan putting checked packages (with a local file or repository key each) into a channel.
+
+    Merges them into the channel's index (a package older than the indexed version is
+    left out); with ``base``, the index becomes exactly these packages instead.
+    """
+    plan = Plan(storage, check_channel(channel), read_index(storage, channel), force=force)
+    for package, source in sources:
+        current = plan.before.index.get(package.plugin_id)
+        if base is None and current is not None and Version(current["version"]) > Version(package.version):
+            plan.notes.append(f"{package.filename} not published: {channel} has the newer "
+                              f"{package.plugin_id} {current['version']}")
+            continue
+        action = "copy" if isinstance(source, str) else "upload"
+        plan.staged.append(Staged(package, _stage_action(storage, f"{channel}/{package.filename}", package,
+                                                         action, force), source))
+    plan.change = IndexChange(add=tuple(s.package for s in plan.staged), base=base)
+    return plan
+
+
+def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str, force: bool) -> str:
+    """``action`` if the file is new, ``keep`` if the same bytes are there, ``replace`` if forced."""
+    there = storage.stat(key)
+    if there is None:
+        return action
+    if there == stat_of(package):
+        return "keep"
+    if force:
+        return "replace"
+    raise ToolchainError(f"already published with different content (sha1 {there.sha1}, yours {package.sha1sum}): "
+                         "a published version never changes; bump the plugin version (or use --force to "
+                         "replace it)", storage.url(key))
+
+
+def local_packages(packages_dir: Path) -> list[tuple[PackageInfo, Path]]:
+    """The packages a local ``plugins.db`` names, each checked and matched against its entry."""
+    index_path = packages_dir / INDEX_NAME
+    index = Index.from_bytes(read_file(index_path), str(index_path))
+    packages = []
+    for plugin_id, entry in index.items():
+        path = packages_dir / entry["filename"]
+        package = inspect_package(path)
+        if package.plugin_id != plugin_id or stat_of(package) != stat_of(entry):
+            raise ToolchainError(f"does not match its entry {plugin_id!r} in {index_path}: rebuild", path)
+        packages.append((package, path))
+    return packages
+
+
+def plan_upload(storage: Storage, packages_dir: Path, force: bool = False) -> Plan:
+    """Plan publishing the packages of ``<build-dir>/dev`` to the dev channel."""
+    return plan_publish(storage, "dev", local_packages(packages_dir), force)
+
+
+def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str], force: bool = False) -> Plan:
+    """Plan copying the packages indexed in ``source`` for ``plugin_ids`` into ``dest``."""
+    check_channel(source)
+    if check_channel(dest) == ARCHIVE:
+        raise ToolchainError("packages reach the archive channel by being superseded or removed, not promoted")
+    if source == dest:
+        raise ToolchainError(f"cannot promote from {source} to itself")
+    if not plugin_ids:
+        raise ToolchainError("name the plugin ids to promote")
+    index = read_index(storage, source).index
+    sources = []
+    for plugin_id in plugin_ids:
+        entry = index.get(plugin_id)
+        if entry is None:
+            raise ToolchainError(f"no plugin {plugin_id!r} in the {source} channel",
+                                 storage.url(index_key(source)))
+        key = f"{source}/{entry['filename']}"
+        sources.append((fetch_package(storage, key, stat_of(entry)), key))
+    return plan_publish(storage, dest, sources, force)
+
+
+def plan_remove(storage: Storage, channel: str, plugin_ids: list[str]) -> Plan:
+    """Plan taking ``plugin_ids`` out of a channel's index (their packages move to the archive)."""
+    if check_channel(channel) == ARCHIVE:
+        raise ToolchainError("the archive channel keeps every package it received; nothing is removed from it")
+    if not plugin_ids:
+        raise ToolchainError("name the plugin ids to remove")
+    plan = Plan(storage, channel, read_index(storage, channel), change=IndexChange(remove=frozenset(plugin_ids)))
+    archived = None
+    for plugin_id in plugin_ids:
+        if plugin_id in plan.before.index:
+            continue
+        archived = archived or read_index(storage, ARCHIVE).index
+        if plugin_id not in archived:
+            raise ToolchainError(f"no plugin {plugin_id!r} in the {channel} channel",
+                                 storage.url(index_key(channel)))
+        plan.notes.append(f"{plugin_id} is already out of the {channel} index (its package is archived)")
+    return plan
+
+
+def fetch_package(storage: Storage, key: str, expected: Stat | None = None) -> PackageInfo:
+    """Download a package from the repository and run the package checks on it."""
+    data = storage.get(key)
+    if data is None:
+        raise ToolchainError("no such file in the repository", storage.url(key))
+    if expected is not None and Stat.of(data) != expected:
+        raise ToolchainError(f"does not match its index entry ({Stat.of(data).size} bytes, sha1 "
+                             f"{Stat.of(data).sha1}; index: {expected.size} bytes, sha1 {expected.sha1})",
+                             storage.url(key))
+    return inspect_package_bytes(data, key.rsplit("/", 1)[-1], storage.url(key))
+
+
+# --- applying -------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    transferred: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    index: Index | None = None
+    index_written: bool = False
+
+    def summary(self, channel: str) -> str:
+        index = f"{channel}/{INDEX_NAME} updated" if self.index_written else f"{channel}/{INDEX_NAME} unchanged"
+        return (f"{len(self.transferred)} package(s) transferred, {len(self.archived)} archived, "
+                f"{len(self.deleted)} deleted; {index}")
+
+
+def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
+    """Carry out a plan in the safe order: stage, archive, index (compare-and-swap), tidy."""
+    progress = progress or TransferProgress()
+    storage, channel, outcome = plan.storage, plan.channel, Outcome()
+    for staged in plan.staged:
+        if staged.action != "keep":
+            _stage(storage, channel, staged, progress)
+            outcome.transferred.append(staged.package.filename)
+
+    def archive_dropped(current: ChannelIndex, new: Index) -> None:
+        dropped = dropped_entries(current.index, new, plan.staged)
+        outcome.archived = [entry["filename"] for _, entry in dropped]
+        archive(storage, channel, [entry for _, entry in dropped], plan.force, progress)
+
+    update = update_index(storage, channel, lambda current: plan.change.apply(current, storage.url(index_key(channel))),
+                          archive_dropped)
+    outcome.index, outcome.index_written = update.after, update.written
+    known = {s.package.filename: s.package for s in plan.staged}
+    outcome.deleted = tidy(storage, channel, known, plan.change, progress)
+    return outcome
+
+
+def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferProgress) -> None:
+    key, expected = f"{channel}/{staged.package.filename}", stat_of(staged.package)
+    if isinstance(staged.source, str):
+        storage.copy(staged.source, key, expected)
+        progress.note(f"copied {storage.url(staged.source)} -> {storage.url(key)}")
+        return
+    data = read_file(staged.source)
+    if Stat.of(data) != expected:
+        raise ToolchainError("changed since it was checked; run the command again", staged.source)
+    with progress.transfer("uploaded", storage.url(key), len(data)) as on_bytes:
+        storage.put(key, data, on_bytes)
+
+
+def archive(storage: Storage, channel: str, entries: list[dict], force: bool,
+            progress: TransferProgress) -> None:
+    """Copy packages of a channel into the archive channel, check them and index them there."""
+    packages = []
+    for entry in entries:
+        source, key, expected = f"{channel}/{entry['filename']}", f"{ARCHIVE}/{entry['filename']}", stat_of(entry)
+        there = storage.stat(key)
+        if there == expected:
+            packages.append(fetch_package(storage, key, expected))
+            continue
+        if there is not None and not force:
+            raise ToolchainError(f"cannot archive {storage.url(source)}: the archive holds other bytes under "
+                                 "that name (use --force to replace them)", storage.url(key))
+        packages.append(fetch_package(storage, source, expected))
+        storage.copy(source, key, expected)
+        progress.note(f"archived {storage.url(source)} -> {storage.url(key)}")
+    if packages:
+        update_index(storage, ARCHIVE, lambda current: IndexChange(add=tuple(packages)).apply(current, ARCHIVE))
+
+
+def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
+         progress: TransferProgress) -> list[str]:
+    """Delete the channel's unindexed packages that the archive holds and nobody will index again.
+
+    That is a package older than the indexed version of its plugin id, or one of a
+    plugin id this change takes out. Packages a concurrent publisher may be about to index
+    (a new id, a newer version) are left alone.
+    """
+    index = read_index(storage, channel).index
+    named = index.filenames()
+    deleted = []
+    for name in storage.list(channel):
+        if not name.endswith(PACKAGE_SUFFIX) or name in named:
+            continue
+        key, archived = f"{channel}/{name}", f"{ARCHIVE}/{name}"
+        here = storage.stat(key)
+        if here is None or storage.stat(archived) != here:
+            continue
+        package = known.get(name)
+        if package is None:
+            try:
+                package = fetch_package(storage, archived, here)
+            except ToolchainError as exc:
+                progress.note(f"left {storage.url(key)} in place: {exc}")
+                continue
+        current = index.get(package.plugin_id)
+        if (current is None and change.takes_out(package.plugin_id)) or \
+                (current is not None and Version(current["version"]) > Version(package.version)):
+            storage.delete(key)
+            progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
+            deleted.append(name)
+    return deleted

@@ -1,0 +1,60 @@
+"""Serving a local repository over HTTP, as a provd server's plugin server URL expects.
+
+Files only (no folder listings, no hidden files such as index generations), with the
+same content types and cache lifetimes as the S3 backend.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from repo.errors import ToolchainError
+from repo.httpmeta import http_meta
+
+
+class RepositoryHandler(SimpleHTTPRequestHandler):
+    server_version = "provd-repo"
+    cache_control: str | None = None
+
+    def send_head(self):
+        self.cache_control = None
+        path = Path(self.translate_path(self.path))
+        relative = Path(os.path.relpath(path, self.directory))
+        root = os.path.realpath(self.directory)
+        if any(part.startswith(".") for part in relative.parts) \
+                or os.path.commonpath([root, os.path.realpath(path)]) != root:
+            self.send_error(404, "File not found")
+            return None
+        served = path / "index.html" if path.is_dir() else path
+        if served.is_file():  # an error response must not be cached for a year
+            self.cache_control = http_meta(self._key(served)).cache_control
+        return super().send_head()
+
+    def list_directory(self, path):
+        self.send_error(404, "File not found")
+        return None
+
+    def guess_type(self, path):
+        return http_meta(self._key(Path(path))).content_type
+
+    def end_headers(self):
+        if self.cache_control:
+            self.send_header("Cache-Control", self.cache_control)
+        super().end_headers()
+
+    def _key(self, path: Path) -> str:
+        return Path(os.path.relpath(path, self.directory)).as_posix()
+
+
+def make_server(root: str | os.PathLike, bind: str = "127.0.0.1", port: int = 8667) -> ThreadingHTTPServer:
+    """An HTTP server for the repository folder ``root`` (not started)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ToolchainError("no such repository folder (publish something first)", root)
+    handler = functools.partial(RepositoryHandler, directory=str(root.resolve()))
+    try:
+        return ThreadingHTTPServer((bind, port), handler)
+    except OSError as exc:
+        raise ToolchainError(f"cannot listen on {bind}:{port}: {exc.strerror}") from None

@@ -1,0 +1,124 @@
+"""The classic stable flow: mirror the stable channel into ``<build-dir>/stable/``, edit, publish it back.
+
+``download-stable`` records which index it mirrored (``.origin.json``: repository and
+SHA-1 of ``plugins.db``); ``upload-stable`` makes the stable index exactly the packages
+of the folder, and only if the channel still has the index that was downloaded, so a
+stable change made meanwhile by someone else is never silently overwritten.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repo.archive import inspect_package, inspect_package_bytes
+from repo.channel import ChannelIndex, read_index
+from repo.errors import ToolchainError
+from repo.fileutil import sha1_file, write_atomic
+from repo.httpmeta import PACKAGE_SUFFIX
+from repo.index import INDEX_NAME, Index
+from repo.progress import TransferProgress, format_bytes
+from repo.publish import ABSENT, Plan, plan_publish, stat_of
+from repo.storage import Stat, Storage
+
+STABLE = "stable"
+ORIGIN_FILE = ".origin.json"
+
+
+@dataclass
+class Mirror:
+    """What download-stable does to the local folder, from the stable index it read."""
+
+    current: ChannelIndex
+    download: list[dict] = field(default_factory=list)
+    keep: list[str] = field(default_factory=list)
+    delete: list[str] = field(default_factory=list)
+
+    def lines(self, storage: Storage, stable_dir: Path) -> list[str]:
+        lines = [f"mirror {storage.url(STABLE)} into {stable_dir}:"]
+        lines += [f"  {'download':<8} {e['filename']} ({format_bytes(e['dsize'])})" for e in self.download]
+        lines += [f"  {'keep':<8} {name} (same sha1)" for name in self.keep]
+        lines += [f"  {'delete':<8} {name} (not in the stable channel)" for name in self.delete]
+        return lines
+
+
+def plan_download(storage: Storage, stable_dir: Path) -> Mirror:
+    mirror = Mirror(read_index(storage, STABLE))
+    index = mirror.current.index
+    for _, entry in index.items():
+        path = stable_dir / entry["filename"]
+        if path.is_file() and Stat(path.stat().st_size, sha1_file(path)) == stat_of(entry):
+            mirror.keep.append(entry["filename"])
+        else:
+            mirror.download.append(entry)
+    if stable_dir.is_dir():
+        mirror.delete = sorted(p.name for p in stable_dir.glob(f"*{PACKAGE_SUFFIX}") if p.name not in index.filenames())
+    return mirror
+
+
+def download_stable(storage: Storage, stable_dir: Path, progress: TransferProgress | None = None) -> Mirror:
+    """Make ``stable_dir`` a verified copy of the stable channel; its index is written last."""
+    progress = progress or TransferProgress()
+    mirror = plan_download(storage, stable_dir)
+    current = mirror.current
+    for entry in mirror.download:
+        key = f"{STABLE}/{entry['filename']}"
+        with progress.transfer("downloaded", storage.url(key), entry["dsize"]):
+            data = storage.get(key)
+            if data is None or Stat.of(data) != stat_of(entry):
+                raise ToolchainError("missing or different from its index entry (size, sha1); not downloaded",
+                                     storage.url(key))
+            inspect_package_bytes(data, entry["filename"], storage.url(key))
+            write_atomic(stable_dir / entry["filename"], data)
+    if current.data is None:
+        (stable_dir / INDEX_NAME).unlink(missing_ok=True)
+    else:
+        write_atomic(stable_dir / INDEX_NAME, current.data)
+    for name in mirror.delete:
+        (stable_dir / name).unlink()
+    _record_origin(storage, stable_dir, current.sha1 or ABSENT)
+    return mirror
+
+
+def plan_upload_stable(storage: Storage, stable_dir: Path, force: bool = False) -> Plan:
+    """Plan making the stable channel exactly the packages of ``stable_dir`` (highest version per id)."""
+    base = _origin(storage, stable_dir)
+    packages = [inspect_package(path) for path in sorted(stable_dir.glob(f"*{PACKAGE_SUFFIX}"))]
+    index = Index.from_packages(packages)
+    chosen = [p for p in packages if p.filename in index.filenames()]
+    plan = plan_publish(storage, STABLE, [(p, stable_dir / p.filename) for p in chosen], force, base=base)
+    plan.notes += [f"{p.filename} not published: {stable_dir} has the newer "
+                   f"{p.plugin_id} {index.get(p.plugin_id)['version']}" for p in packages if p not in chosen]
+    return plan
+
+
+def record_upload(storage: Storage, stable_dir: Path, index: Index) -> None:
+    """After upload-stable: the folder's index and origin are what the channel now has."""
+    data = index.to_bytes()
+    write_atomic(stable_dir / INDEX_NAME, data)
+    _record_origin(storage, stable_dir, Stat.of(data).sha1)
+
+
+def _origin(storage: Storage, stable_dir: Path) -> str:
+    """The SHA-1 of the stable index the folder was downloaded from (ABSENT: there was none)."""
+    path = stable_dir / ORIGIN_FILE
+    if not stable_dir.is_dir():
+        raise ToolchainError("no such folder: run `inv download-stable` first", stable_dir)
+    try:
+        origin = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        if read_index(storage, STABLE).data is None:
+            return ABSENT  # a first publish of stable: nothing to download first
+        raise ToolchainError("not downloaded from the stable channel: run `inv download-stable` first",
+                             stable_dir) from None
+    except (OSError, ValueError) as exc:
+        raise ToolchainError(f"unreadable: {exc}", path) from None
+    if not isinstance(origin, dict) or origin.get("repo") != storage.url():
+        raise ToolchainError(f"downloaded from {origin.get('repo') if isinstance(origin, dict) else '?'}, "
+                             f"not from {storage.url()}: run `inv download-stable` for this repository", stable_dir)
+    return str(origin.get("index_sha1"))
+
+
+def _record_origin(storage: Storage, stable_dir: Path, index_sha1: str) -> None:
+    data = json.dumps({"repo": storage.url(), "index_sha1": index_sha1}, sort_keys=True).encode()
+    write_atomic(stable_dir / ORIGIN_FILE, data)

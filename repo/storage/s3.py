@@ -1,0 +1,188 @@
+"""A repository in an S3 bucket (AWS or any S3-compatible server), through boto3.
+
+Every write sends the SHA-1 of the body (``ChecksumAlgorithm=SHA1``), so the server
+refuses a body that does not match, and stores the checksum, so a HEAD gives size and
+SHA-1 without downloading: every upload and copy is checked that way before it counts.
+``put_if`` is a conditional PUT: ``If-Match`` on the ETag that was read, or
+``If-None-Match: *`` to create. Transient failures are retried by botocore (standard
+mode, with backoff); permanent ones become one ToolchainError line.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+from urllib.parse import urlsplit, urlunsplit
+
+from botocore.exceptions import (BotoCoreError, ClientError, ConnectionError as BotoConnectionError,
+                                 HTTPClientError, NoCredentialsError, PartialCredentialsError)
+
+from repo.errors import ToolchainError
+from repo.httpmeta import http_meta
+from repo.storage import Conflict, OnBytes, Stat, Tagged, check_stored
+
+_CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
+_NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
+_PERMANENT = {
+    "NoSuchBucket": "no such bucket",
+    "AccessDenied": "access denied (check the credentials' permissions and the bucket policy)",
+    "AllAccessDisabled": "access to this bucket is disabled",
+    "403": "access denied (check the credentials' permissions and the bucket policy)",
+    "InvalidAccessKeyId": "the server does not know this access key id (check the AWS credentials in use)",
+    "SignatureDoesNotMatch": "the secret key does not match the access key id (check the AWS credentials in use)",
+    "ExpiredToken": "the AWS credentials have expired",
+    "InvalidToken": "the AWS session token is invalid",
+    "InvalidBucketName": "invalid bucket name",
+}
+
+
+class S3Storage:
+    def __init__(self, client, bucket: str, prefix: str = "", acl: str | None = None):
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.acl = acl
+
+    def url(self, key: str = "") -> str:
+        return f"s3://{self.bucket}/{self.prefix}{key}".rstrip("/")
+
+    def _key(self, key: str) -> str:
+        return self.prefix + key
+
+    # --- reading ----------------------------------------------------------------------
+
+    def get(self, key: str) -> bytes | None:
+        found = self.read(key)
+        return None if found is None else found.data
+
+    def read(self, key: str) -> Tagged | None:
+        with self._errors(key):
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+                return Tagged(response["Body"].read(), response["ETag"])
+            except ClientError as exc:
+                if _code(exc) in _NOT_FOUND_CODES:
+                    return None
+                raise
+
+    def stat(self, key: str) -> Stat | None:
+        with self._errors(key):
+            try:
+                head = self.client.head_object(Bucket=self.bucket, Key=self._key(key), ChecksumMode="ENABLED")
+            except ClientError as exc:
+                if _code(exc) in _NOT_FOUND_CODES:
+                    return None
+                raise
+        checksum = head.get("ChecksumSHA1")
+        if checksum is None:
+            # Written by another tool without a SHA-1 checksum: hash the content instead.
+            data = self.get(key)
+            return None if data is None else Stat.of(data)
+        return Stat(head["ContentLength"], base64.b64decode(checksum).hex())
+
+    def list(self, folder: str) -> list[str]:
+        prefix = self._key(folder.strip("/") + "/")
+        names = []
+        with self._errors(folder):
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+                names += [obj["Key"][len(prefix):] for obj in page.get("Contents", [])]
+        return sorted(n for n in names if n and not n.startswith("."))
+
+    # --- writing ----------------------------------------------------------------------
+
+    def put(self, key: str, data: bytes, on_bytes: OnBytes | None = None) -> None:
+        body = _Reporting(data, on_bytes) if on_bytes else data
+        with self._errors(key):
+            self.client.put_object(**self._write_args(key), Body=body, ContentLength=len(data),
+                                   ChecksumAlgorithm="SHA1", ChecksumSHA1=_b64_sha1(data))
+        check_stored(self, key, Stat.of(data))
+
+    def put_if(self, key: str, data: bytes, tag: str | None) -> None:
+        condition = {"IfNoneMatch": "*"} if tag is None else {"IfMatch": tag}
+        with self._errors(key):
+            try:
+                self.client.put_object(**self._write_args(key), **condition, Body=data,
+                                       ChecksumAlgorithm="SHA1", ChecksumSHA1=_b64_sha1(data))
+            except ClientError as exc:
+                if _code(exc) in _CONFLICT_CODES or _status(exc) in (409, 412):
+                    raise Conflict(self.url(key)) from None
+                raise
+
+    def copy(self, source: str, key: str, expected: Stat) -> None:
+        with self._errors(key):
+            self.client.copy_object(**self._write_args(key), MetadataDirective="REPLACE", ChecksumAlgorithm="SHA1",
+                                    CopySource={"Bucket": self.bucket, "Key": self._key(source)})
+        check_stored(self, key, expected)
+
+    def delete(self, key: str) -> None:
+        with self._errors(key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def _write_args(self, key: str) -> dict:
+        meta = http_meta(key)
+        args = {"Bucket": self.bucket, "Key": self._key(key),
+                "ContentType": meta.content_type, "CacheControl": meta.cache_control}
+        if self.acl:
+            args["ACL"] = self.acl
+        return args
+
+    # --- errors -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _errors(self, key: str):
+        """Turn what boto3 raises into one line naming the object; never include credentials."""
+        try:
+            yield
+        except ClientError as exc:
+            code = _code(exc)
+            where = f"s3://{self.bucket}" if code in ("NoSuchBucket", "InvalidBucketName") else self.url(key)
+            reason = _PERMANENT.get(code) or f"S3 error {code}: {exc.response.get('Error', {}).get('Message', '')}"
+            raise ToolchainError(reason.rstrip(": "), where) from None
+        except (NoCredentialsError, PartialCredentialsError):
+            raise ToolchainError("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                                 "or AWS_PROFILE, or use an instance role", self.url(key)) from None
+        except (BotoConnectionError, HTTPClientError):
+            raise ToolchainError(f"cannot reach the S3 endpoint {self.endpoint()} (gave up after retries)",
+                                 self.url(key)) from None
+        except BotoCoreError as exc:
+            raise ToolchainError(f"S3 request failed: {type(exc).__name__}", self.url(key)) from None
+
+    def endpoint(self) -> str:
+        return redact_url(self.client.meta.endpoint_url)
+
+
+class _Reporting(io.BytesIO):
+    """A request body that reports how far it has been read."""
+
+    def __init__(self, data: bytes, on_bytes: OnBytes):
+        super().__init__(data)
+        self._on_bytes = on_bytes
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self._on_bytes(self.tell())
+        return chunk
+
+
+def redact_url(url: str) -> str:
+    """The URL without any user name or password it carries."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _b64_sha1(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha1(data).digest()).decode()
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _status(exc: ClientError) -> int | None:
+    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")

@@ -1,0 +1,264 @@
+"""The storage contract, run against both backends: a local folder and S3 (moto over HTTP)."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import boto3
+import pytest
+
+from repo.address import open_repository, repository_address
+from repo.channel import update_index
+from repo.errors import ToolchainError
+from repo.httpmeta import LONG_CACHE, SHORT_CACHE, http_meta
+from repo.index import Index
+from repo.storage import Conflict, Stat
+from repo.storage.local import KEEP_GENERATIONS, LocalStorage
+from repo.storage.s3 import S3Storage, redact_url
+
+
+@pytest.fixture
+def storage(repo_address):
+    return open_repository(repo_address)
+
+
+def test_missing_files_read_as_none(storage):
+    assert storage.get("dev/plugins.db") is None
+    assert storage.read("dev/plugins.db") is None
+    assert storage.stat("dev/x.tar.bz2") is None
+    assert storage.list("dev") == []
+    storage.delete("dev/x.tar.bz2")  # deleting what is not there is fine
+
+
+def test_put_then_get_stat_list_delete(storage):
+    storage.put("dev/a.tar.bz2", b"package bytes")
+    storage.put("dev/b.tar.bz2", b"other")
+    assert storage.get("dev/a.tar.bz2") == b"package bytes"
+    assert storage.stat("dev/a.tar.bz2") == Stat.of(b"package bytes")
+    assert storage.list("dev") == ["a.tar.bz2", "b.tar.bz2"]
+    storage.delete("dev/a.tar.bz2")
+    assert storage.list("dev") == ["b.tar.bz2"]
+
+
+def test_put_reports_bytes(storage):
+    seen = []
+    storage.put("dev/big.tar.bz2", b"x" * 3_000_000, seen.append)
+    assert seen and seen[-1] == 3_000_000
+
+
+def test_copy_is_verified(storage):
+    storage.put("dev/a.tar.bz2", b"package bytes")
+    storage.copy("dev/a.tar.bz2", "stable/a.tar.bz2", Stat.of(b"package bytes"))
+    assert storage.get("stable/a.tar.bz2") == b"package bytes"
+    with pytest.raises(ToolchainError, match="a.tar.bz2"):
+        storage.copy("dev/a.tar.bz2", "archive/a.tar.bz2", Stat.of(b"what the index promised"))
+
+
+def test_conditional_write_create_then_compare_and_swap(storage):
+    storage.put_if("dev/plugins.db", b"{}", None)
+    with pytest.raises(Conflict):
+        storage.put_if("dev/plugins.db", b"{\"other\":1}", None)  # exists already
+    first = storage.read("dev/plugins.db")
+    assert first.data == b"{}"
+    storage.put_if("dev/plugins.db", b"[1]", first.tag)
+    with pytest.raises(Conflict):
+        storage.put_if("dev/plugins.db", b"[2]", first.tag)  # stale tag: someone wrote in between
+    second = storage.read("dev/plugins.db")
+    assert second.data == b"[1]" and second.tag != first.tag
+    assert storage.get("dev/plugins.db") == b"[1]"
+
+
+def _race(address: str, env: dict, tag: str | None, barrier, results, number: int) -> None:
+    os.environ.update(env)
+    storage = open_repository(address)
+    barrier.wait()
+    try:
+        storage.put_if("dev/plugins.db", f"writer {number}".encode(), tag)
+        results.put("won")
+    except Conflict:
+        results.put("conflict")
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_exactly_one_of_simultaneous_writers_wins(repo_address, existing):
+    """Processes holding the same version tag write at the same instant: one wins, the others conflict."""
+    storage = open_repository(repo_address)
+    tag = None
+    if existing:
+        storage.put_if("dev/plugins.db", b"start", None)
+        tag = storage.read("dev/plugins.db").tag
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(4), context.Queue()
+    env = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+    workers = [context.Process(target=_race, args=(repo_address, env, tag, barrier, results, n)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    outcomes = sorted(results.get(timeout=5) for _ in workers)
+    assert outcomes == ["conflict", "conflict", "conflict", "won"]
+    assert storage.get("dev/plugins.db").startswith(b"writer ")
+
+
+def _add_ids(address: str, env: dict, prefix: str, count: int) -> None:
+    os.environ.update(env)
+    storage = open_repository(address)
+    for n in range(count):
+        entry = {"version": "1.0", "description": "d", "capabilities": {}, "filename": f"{prefix}{n}-1.0.tar.bz2",
+                 "dsize": 1, "sha1sum": "0" * 40}
+
+        def change(current, plugin_id=f"{prefix}{n}", entry=entry):
+            index = Index(dict(current.index.items()))
+            index.add(plugin_id, entry)
+            return index
+
+        update_index(storage, "dev", change)
+
+
+def test_no_lost_updates_between_processes(repo_address):
+    """Three processes add ids to one index as fast as they can: every id is there at the end."""
+    context = multiprocessing.get_context("fork")
+    env = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+    workers = [context.Process(target=_add_ids, args=(repo_address, env, prefix, 12)) for prefix in "abc"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    index = Index.from_bytes(open_repository(repo_address).get("dev/plugins.db"))
+    assert sorted(pid for pid, _ in index.items()) == sorted(f"{p}{n}" for p in "abc" for n in range(12))
+
+
+# --- the local backend's generations -------------------------------------------------------
+
+def test_local_generations_are_pruned_and_a_stale_writer_still_conflicts(tmp_path):
+    storage = LocalStorage(tmp_path)
+    storage.put_if("dev/plugins.db", b"0", None)
+    stale = storage.read("dev/plugins.db").tag
+    for n in range(1, KEEP_GENERATIONS + 5):
+        storage.put_if("dev/plugins.db", str(n).encode(), storage.read("dev/plugins.db").tag)
+    generations = sorted(os.listdir(tmp_path / "dev/.plugins.db.generations"), key=int)
+    assert len(generations) <= KEEP_GENERATIONS + 1
+    assert "2" not in generations  # the generation after the stale tag was pruned away
+    with pytest.raises(Conflict):
+        storage.put_if("dev/plugins.db", b"stale", stale)
+    assert storage.get("dev/plugins.db") == str(KEEP_GENERATIONS + 4).encode()
+    assert "2" not in os.listdir(tmp_path / "dev/.plugins.db.generations")
+
+
+def test_local_reader_brings_a_lagging_served_file_up_to_date(tmp_path):
+    """A writer killed between creating its generation and serving it leaves no stale index behind."""
+    storage = LocalStorage(tmp_path)
+    storage.put_if("dev/plugins.db", b"old", None)
+    generations = tmp_path / "dev/.plugins.db.generations"
+    (generations / "2").write_bytes(b"new")  # what the killed writer had created
+    assert (tmp_path / "dev/plugins.db").read_bytes() == b"old"
+    assert storage.read("dev/plugins.db").data == b"new"
+    assert (tmp_path / "dev/plugins.db").read_bytes() == b"new"
+
+
+def test_local_index_written_by_another_tool_counts_as_generation_zero(tmp_path):
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev/plugins.db").write_bytes(b"classic")
+    storage = LocalStorage(tmp_path)
+    found = storage.read("dev/plugins.db")
+    assert found.data == b"classic"
+    with pytest.raises(Conflict):
+        storage.put_if("dev/plugins.db", b"x", None)
+    storage.put_if("dev/plugins.db", b"ours", found.tag)
+    assert (tmp_path / "dev/plugins.db").read_bytes() == b"ours"
+    assert storage.list("dev") == ["plugins.db"]  # generations are hidden
+
+
+def test_local_files_are_world_readable(tmp_path):
+    storage = LocalStorage(tmp_path)
+    storage.put("dev/a.tar.bz2", b"a")
+    storage.put_if("dev/plugins.db", b"{}", None)
+    for name in ("a.tar.bz2", "plugins.db"):
+        assert (tmp_path / "dev" / name).stat().st_mode & 0o777 == 0o644
+
+
+def test_local_keys_cannot_leave_the_repository(tmp_path):
+    with pytest.raises(ToolchainError, match="invalid repository key"):
+        LocalStorage(tmp_path).put("../outside", b"x")
+
+
+# --- S3 specifics ----------------------------------------------------------------------------
+
+def test_s3_objects_carry_http_metadata_and_acl(aws_env, moto_endpoint):
+    from tests.s3server import new_bucket
+
+    bucket = new_bucket(moto_endpoint)
+    storage = open_repository(f"s3://{bucket}/plugins", {"acl": "public-read"})
+    storage.put("dev/acme-1.0.tar.bz2", b"pkg")
+    storage.copy("dev/acme-1.0.tar.bz2", "stable/acme-1.0.tar.bz2", Stat.of(b"pkg"))
+    storage.put_if("dev/plugins.db", b"{}", None)
+    storage.put("dhcpd-update/dhcpd.tar.bz2", b"bundle")
+    client = boto3.client("s3", endpoint_url=moto_endpoint)
+    expected = {
+        "dev/acme-1.0.tar.bz2": ("application/x-bzip2", LONG_CACHE),
+        "stable/acme-1.0.tar.bz2": ("application/x-bzip2", LONG_CACHE),
+        "dev/plugins.db": ("application/json", SHORT_CACHE),
+        "dhcpd-update/dhcpd.tar.bz2": ("application/x-bzip2", SHORT_CACHE),
+    }
+    for key, (content_type, cache) in expected.items():
+        head = client.head_object(Bucket=bucket, Key=f"plugins/{key}")
+        assert (head["ContentType"], head["CacheControl"]) == (content_type, cache), key
+        grants = client.get_object_acl(Bucket=bucket, Key=f"plugins/{key}")["Grants"]
+        assert any(g["Grantee"].get("URI", "").endswith("/AllUsers") and g["Permission"] == "READ"
+                   for g in grants), key
+
+
+def test_s3_stat_of_an_object_written_without_checksum_hashes_it(aws_env, moto_endpoint):
+    from tests.s3server import new_bucket
+
+    bucket = new_bucket(moto_endpoint)
+    boto3.client("s3", endpoint_url=moto_endpoint).put_object(Bucket=bucket, Key="dev/old.tar.bz2", Body=b"legacy")
+    assert open_repository(f"s3://{bucket}").stat("dev/old.tar.bz2") == Stat.of(b"legacy")
+
+
+def test_http_meta_rules():
+    assert http_meta("stable/plugins.db").content_type == "application/json"
+    assert http_meta("archive/x-1.tar.bz2").cache_control == LONG_CACHE
+    assert http_meta("dev/index.html") == http_meta("stable/index.html")
+    assert http_meta("dev/index.html").content_type == "text/html"
+
+
+# --- addresses -------------------------------------------------------------------------------
+
+def test_addresses(tmp_path, aws_env):
+    s3 = open_repository("s3://provd-plugins/a/b/")
+    assert isinstance(s3, S3Storage) and (s3.bucket, s3.prefix) == ("provd-plugins", "a/b/")
+    assert s3.url("dev/plugins.db") == "s3://provd-plugins/a/b/dev/plugins.db"
+    assert open_repository("s3://provd-plugins").url("dev/x") == "s3://provd-plugins/dev/x"
+    local = open_repository(f"file://{tmp_path}/my%20repo")
+    assert isinstance(local, LocalStorage) and local.root == tmp_path / "my repo"
+    assert open_repository(str(tmp_path / "r")).root == tmp_path / "r"
+    assert open_repository("relative/repo").root == Path.cwd() / "relative/repo"
+
+
+@pytest.mark.parametrize("address, message", [
+    ("s3://", "expected s3://bucket"),
+    ("s3://bucket?x=1", "no ?query"),
+    ("http://127.0.0.1/repo", "unsupported repository address"),
+    ("file://otherhost/repo", "file URLs name a local path"),
+])
+def test_bad_addresses(address, message):
+    with pytest.raises(ToolchainError, match=message.replace("?", r"\?")):
+        open_repository(address)
+
+
+def test_address_precedence(monkeypatch, tmp_path):
+    monkeypatch.delenv("PROVD_REPO", raising=False)
+    default = tmp_path / "_repo"
+    assert repository_address(None, {}, default) == str(default)
+    assert repository_address(None, {"repo": "s3://configured"}, default) == "s3://configured"
+    monkeypatch.setenv("PROVD_REPO", "s3://from-env")
+    assert repository_address(None, {"repo": "s3://configured"}, default) == "s3://from-env"
+    assert repository_address("s3://option", {"repo": "s3://configured"}, default) == "s3://option"
+
+
+def test_redact_url():
+    assert redact_url("http://user:secret@127.0.0.1:9000/x") == "http://127.0.0.1:9000/x"
+    assert redact_url("https://s3.example.org") == "https://s3.example.org"
