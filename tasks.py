@@ -13,6 +13,7 @@ from repo.address import open_repository, repository_address
 from repo.cli import install_trailing_words, reports_errors
 from repo.dhcp import DATA_FILE as DHCP_DATA_FILE, load_dhcp_data
 from repo.dhcpbundle import BUNDLE_NAME, render_bundle, write_bundle
+from repo.dhcppublish import publish_bundle
 from repo.errors import ToolchainError
 from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
 from repo.index import INDEX_NAME
@@ -61,12 +62,34 @@ def build(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, jobs=
 @reports_errors
 def dhcp(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR):
     """Generate the DHCP bundle <build-dir>/dhcpd.tar.bz2 from the plugins' dhcp.toml files."""
-    vendors = load_dhcp_data(Path(plugins_dir))
+    _write_dhcp_bundle(Path(plugins_dir), Path(build_dir))
+
+
+def _write_dhcp_bundle(plugins_dir: Path, build_dir: Path) -> Path:
+    vendors = load_dhcp_data(plugins_dir)
     if not vendors:
         raise ToolchainError(f"no build plugin in {plugins_dir}/ has a {DHCP_DATA_FILE}: no bundle to make")
-    dest = write_bundle(render_bundle(vendors, Path(plugins_dir)), Path(build_dir) / BUNDLE_NAME)
-    classes = sum(len(v.classes) for v in vendors)
-    print(f"{dest}: {len(vendors)} vendor(s), {classes} class(es)")
+    dest = write_bundle(render_bundle(vendors, plugins_dir), build_dir / BUNDLE_NAME)
+    print(f"{dest}: {len(vendors)} vendor(s), {sum(len(v.classes) for v in vendors)} class(es)")
+    return dest
+
+
+@task(help={
+    "repo": REPO_HELP,
+    "plugins-dir": "folder of build plugins, to generate the bundle when there is none (default: plugins)",
+    "build-dir": "where dhcpd.tar.bz2 is (default: _build)",
+    "dry-run": DRY_RUN_HELP,
+})
+@reports_errors
+def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, dry_run=False):
+    """Publish <build-dir>/dhcpd.tar.bz2 to <repo>/dhcpd-update/ (generated first when missing)."""
+    bundle = Path(build_dir) / BUNDLE_NAME
+    if not bundle.exists():
+        if dry_run:
+            print(f"no {bundle}: would generate it (inv dhcp), then publish it")
+            return
+        _write_dhcp_bundle(Path(plugins_dir), Path(build_dir))
+    print(publish_bundle(_repository(c, repo), bundle, dry_run))
 
 
 @task(
@@ -234,5 +257,5 @@ def serve(c, repo=None, port=8667, bind="127.0.0.1"):
 install_trailing_words(
     {"build": (build, "selector"), "validate": (validate, "selector"), "new-plugin": (new_plugin, "models"),
      "promote": (promote, "plugin_id"), "remove": (remove, "plugin_id")},
-    {"build", "validate", "dhcp", "new-plugin", "upload", "promote", "remove", "download-stable", "upload-stable",
+    {"build", "validate", "dhcp", "upload-dhcp", "new-plugin", "upload", "promote", "remove", "download-stable", "upload-stable",
      "serve"})

@@ -65,17 +65,47 @@ def inspect_package_bytes(data: bytes, filename: str, where: str | Path | None =
     return PackageInfo(plugin_id, info, filename, len(data), hashlib.sha1(data).hexdigest())
 
 
+def check_archive_bytes(data: bytes, where: str | Path) -> list[str]:
+    """Check an archive with files at its root (e.g. the DHCP bundle); return its member names.
+
+    The same safety rules as packages, links staying inside the archive.
+    """
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:bz2") as tar:
+            members = tar.getmembers()
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise ToolchainError(f"not a readable bzip2 tar archive ({exc})", where) from None
+    if not members:
+        raise ToolchainError("empty archive", where)
+    _check_links(members, None, _check_entries(members, where), where)
+    return [m.name for m in members]
+
+
 def _check_members(members: list[tarfile.TarInfo], where) -> str:
     """Enforce the layout and safety rules; return the single top-level folder name."""
     if not members:
         raise ToolchainError("empty archive", where)
-    tops, names, links = set(), set(), {}
+    links = _check_entries(members, where)
+    tops = {member.name.split("/")[0] for member in members}
+    if len(tops) != 1:
+        raise ToolchainError(f"expected exactly one top-level folder, found {', '.join(sorted(tops))}", where)
+    top = tops.pop()
+    if top in ("", "."):
+        raise ToolchainError("the top-level entry must be a folder named after the plugin id", where)
+    if any(m.name == top and not m.isdir() for m in members):
+        raise ToolchainError(f"top-level entry {top!r} is not a folder", where)
+    _check_links(members, top, links, where)
+    return top
+
+
+def _check_entries(members: list[tarfile.TarInfo], where) -> dict[str, str]:
+    """Refuse members that are dangerous to extract as root; return the symlinks (name -> target)."""
+    names, links = set(), {}
     for member in members:
         name = member.name
-        parts = name.split("/")
         if name.startswith("/"):
             raise ToolchainError(f"absolute member path {name!r}", where)
-        if ".." in parts:
+        if ".." in name.split("/"):
             raise ToolchainError(f"member path {name!r} goes up with '..'", where)
         if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
             raise ToolchainError(f"member {name!r} is a device, fifo or other special file", where)
@@ -84,26 +114,21 @@ def _check_members(members: list[tarfile.TarInfo], where) -> str:
         if name in names:
             raise ToolchainError(f"member {name!r} appears twice (the second would overwrite the first)", where)
         names.add(name)
-        tops.add(parts[0])
         if member.issym():
             links[name] = member.linkname
-    if len(tops) != 1:
-        raise ToolchainError(f"expected exactly one top-level folder, found {', '.join(sorted(tops))}", where)
-    top = tops.pop()
-    if top in ("", "."):
-        raise ToolchainError("the top-level entry must be a folder named after the plugin id", where)
-    if any(m.name == top and not m.isdir() for m in members):
-        raise ToolchainError(f"top-level entry {top!r} is not a folder", where)
-    for member in members:
-        _check_links(member, top, links, where)
-    return top
+    return links
 
 
 _MAX_LINK_DEPTH = 40  # as the kernel: deeper means a loop
 
 
-def _check_links(member: tarfile.TarInfo, top: str, links: dict[str, str], where) -> None:
-    """Nothing may be written through a symlink, nor link to anything outside the plugin folder.
+def _check_links(members: list[tarfile.TarInfo], top: str | None, links: dict[str, str], where) -> None:
+    for member in members:
+        _check_member_links(member, top, links, where)
+
+
+def _check_member_links(member: tarfile.TarInfo, top: str | None, links: dict[str, str], where) -> None:
+    """Nothing may be written through a symlink, nor link to anything outside ``top`` (None: the archive).
 
     Targets are followed through the archive's own symlinks, as the file system will
     once provd has extracted it: ``a -> .`` then ``a/b -> ../x`` really points above.
@@ -121,10 +146,11 @@ def _check_links(member: tarfile.TarInfo, top: str, links: dict[str, str], where
         kind = "hard link"
     else:
         return
-    if member.linkname.startswith("/") or not resolved or resolved[0] != top \
-            or kind == "hard link" and resolved == [top]:
-        raise ToolchainError(f"{kind} {member.name!r} -> {member.linkname!r} points outside the plugin folder",
-                             where)
+    inside = [top] if top else []
+    if member.linkname.startswith("/") or resolved is None or resolved[:len(inside)] != inside \
+            or kind == "hard link" and resolved == inside:
+        raise ToolchainError(f"{kind} {member.name!r} -> {member.linkname!r} points outside the "
+                             f"{'plugin folder' if top else 'archive'}", where)
 
 
 def _resolve(path: str, links: dict[str, str], depth: int = 0) -> list[str] | None:

@@ -93,10 +93,24 @@ def update_index(storage: Storage, channel: str, change: Callable[[ChannelIndex]
                          "attempts", storage.url(index_key(channel)))
 
 
-def publish_file(storage: Storage, key: str, path: str | Path, progress: TransferProgress | None = None) -> Stat:
-    """Put one local file at ``key``, replacing what is there only once the new content is verified."""
+def publish_file(storage: Storage, key: str, path: str | Path, progress: TransferProgress | None = None) -> bool:
+    """Put one local file at ``key``, replacing what is there only once the new content is verified.
+
+    The file is uploaded and verified under a hidden staging name next to ``key``
+    (hidden files are neither listed nor served), then copied over ``key`` and verified
+    again: readers of ``key`` see the old file or the new one, never a broken one.
+    Returns False, having written nothing, when ``key`` already has these bytes.
+    """
     data = read_file(path)
-    progress = progress or TransferProgress()
-    with progress.transfer("uploaded", storage.url(key), len(data)) as on_bytes:
-        storage.put(key, data, on_bytes)
-    return Stat.of(data)
+    expected = Stat.of(data)
+    folder, _, name = key.rpartition("/")
+    staging = f"{folder}/.staging-{name}" if folder else f".staging-{name}"
+    if storage.stat(key) != expected:
+        progress = progress or TransferProgress()
+        with progress.transfer("uploaded", storage.url(key), len(data)) as on_bytes:
+            storage.put(staging, data, on_bytes)
+        storage.copy(staging, key, expected)
+    elif storage.stat(staging) is None:
+        return False
+    storage.delete(staging)  # also what an interrupted run left behind
+    return True

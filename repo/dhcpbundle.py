@@ -9,11 +9,14 @@ from pathlib import Path
 
 import jinja2
 
+from repo.archive import check_archive_bytes
 from repo.dhcp import DhcpClass, VendorDhcp, dhcpd_string
+from repo.errors import ToolchainError
 from repo.packaging import file_member, folder_member, source_date_epoch, write_archive
 
 BUNDLE_NAME = "dhcpd.tar.bz2"
 VENDOR_FOLDER = "dhcpd_update"
+ROOT_FILES = ("dhcpd_update.conf", "dhcpd_subnet.conf.middle")
 _TEMPLATES = Path(__file__).resolve().parent / "templates" / "dhcp"
 
 
@@ -60,3 +63,16 @@ def write_bundle(files: dict[str, bytes], dest: Path, mtime: int | None = None) 
     members.sort(key=lambda pair: pair[0].name.split("/"))
     write_archive(dest, members)
     return dest
+
+
+def check_bundle(data: bytes, where: str | Path) -> None:
+    """Refuse a bundle that is unsafe to extract into /etc/dhcp/ or not shaped like ours."""
+    names = check_archive_bytes(data, where)
+    for required in ROOT_FILES:
+        if required not in names:
+            raise ToolchainError(f"not a DHCP bundle: no {required} at its root", where)
+    for name in names:
+        folder, _, file = name.rpartition("/")
+        if name not in (*ROOT_FILES, VENDOR_FOLDER) and not (folder == VENDOR_FOLDER and file.endswith(".conf")):
+            raise ToolchainError(f"unexpected member {name!r} (a bundle holds {', '.join(ROOT_FILES)} and "
+                                 f"{VENDOR_FOLDER}/*.conf)", where)

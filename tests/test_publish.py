@@ -17,7 +17,6 @@ from repo.index import Index
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_promote, plan_remove, plan_upload
 from repo.stablesync import download_stable, plan_download, plan_upload_stable, record_upload
-from repo.storage import Stat
 from tests.conftest import plugin_info
 from tests.repo_fixtures import dev_build
 
@@ -233,7 +232,8 @@ def test_dry_run_plans_change_nothing(storage, tmp_path):
 def test_publish_file_replaces_one_file_once_verified(storage, tmp_path):
     bundle = tmp_path / "dhcpd.tar.bz2"
     bundle.write_bytes(b"first bundle")
-    assert publish_file(storage, "dhcpd-update/dhcpd.tar.bz2", bundle, quiet()) == Stat.of(b"first bundle")
+    assert publish_file(storage, "dhcpd-update/dhcpd.tar.bz2", bundle, quiet())
+    assert not publish_file(storage, "dhcpd-update/dhcpd.tar.bz2", bundle, quiet())
     bundle.write_bytes(b"second bundle")
     publish_file(storage, "dhcpd-update/dhcpd.tar.bz2", bundle, quiet())
     assert storage.get("dhcpd-update/dhcpd.tar.bz2") == b"second bundle"

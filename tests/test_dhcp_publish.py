@@ -1,0 +1,154 @@
+"""Publishing the DHCP bundle, and a Wazo server's dhcpd-update fetching it over HTTP."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import tarfile
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from repo.address import open_repository
+from repo.dhcp import load_dhcp_data
+from repo.dhcpbundle import check_bundle, render_bundle, write_bundle
+from repo.dhcppublish import BUNDLE_KEY, publish_bundle
+from repo.errors import ToolchainError
+from repo.progress import TransferProgress
+from tests.conftest import ROOT, write_tree
+from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update
+from tests.s3server import new_bucket
+
+
+def quiet() -> TransferProgress:
+    return TransferProgress(io.StringIO())
+
+
+@pytest.fixture
+def bundle(tmp_path) -> Path:
+    """The bundle of the project's own plugins."""
+    plugins = ROOT / "plugins"
+    return write_bundle(render_bundle(load_dhcp_data(plugins), plugins), tmp_path / "out" / "dhcpd.tar.bz2")
+
+
+@pytest.fixture
+def storage(repo_address):
+    return open_repository(repo_address)
+
+
+def test_publish_then_nothing_to_do(storage, bundle):
+    assert publish_bundle(storage, bundle, progress=quiet()) == f"published {storage.url(BUNDLE_KEY)}"
+    assert storage.get(BUNDLE_KEY) == bundle.read_bytes()
+    assert storage.list("dhcpd-update") == ["dhcpd.tar.bz2"]  # no staging copy left behind
+    assert publish_bundle(storage, bundle, progress=quiet()) == f"{storage.url(BUNDLE_KEY)} is up to date"
+
+
+def test_dry_run_changes_nothing(storage, bundle):
+    assert publish_bundle(storage, bundle, dry_run=True).startswith("would publish ")
+    assert storage.get(BUNDLE_KEY) is None
+
+
+def crafted(path: Path, members: dict[str, bytes | str]) -> Path:
+    """A bzip2 tar whose members are files (bytes) or symlinks (str targets), written as given."""
+    with tarfile.open(path, "w:bz2") as tar:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            if isinstance(content, str):
+                info.type, info.linkname = tarfile.SYMTYPE, content
+                tar.addfile(info)
+            else:
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
+    return path
+
+
+GOOD = {"dhcpd_update.conf": b"", "dhcpd_subnet.conf.middle": b""}
+
+
+@pytest.mark.parametrize("members, message", [
+    ({**GOOD, "../dhcpd.conf": b"evil"}, "goes up with '..'"),
+    ({**GOOD, "/etc/dhcp/dhcpd.conf": b"evil"}, "absolute member path"),
+    ({**GOOD, "dhcpd_update/link.conf": "../../passwd"}, "points outside the archive"),
+    ({"dhcpd_update.conf": b""}, "not a DHCP bundle: no dhcpd_subnet.conf.middle"),
+    ({**GOOD, "dhcpd.conf": b"option x;"}, "unexpected member 'dhcpd.conf'"),
+])
+def test_unsafe_or_foreign_bundles_are_refused_and_nothing_is_published(storage, tmp_path, members, message):
+    bad = crafted(tmp_path / "dhcpd.tar.bz2", members)
+    with pytest.raises(ToolchainError, match=message) as caught:
+        publish_bundle(storage, bad, progress=quiet())
+    assert caught.value.path == str(bad)
+    assert storage.get(BUNDLE_KEY) is None
+
+
+def test_the_generated_bundle_passes_its_own_checks(bundle):
+    check_bundle(bundle.read_bytes(), bundle)
+
+
+@pytest.mark.parametrize("allowed", range(6))
+def test_an_interrupted_publish_keeps_the_old_bundle(fault_proxy, moto_endpoint, monkeypatch, tmp_path, bundle,
+                                                     allowed):
+    """Cut the S3 connection after each request of the publish in turn (stat, put, verify, copy, verify, delete)."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # fail at once: no retry hides the fault
+    storage = open_repository(f"s3://{new_bucket(moto_endpoint)}/plugins")
+    old = crafted(tmp_path / "old.tar.bz2", GOOD)
+    publish_bundle(storage, old, progress=quiet())
+    fault_proxy.fail_after(allowed, "cut")
+    with pytest.raises(ToolchainError):
+        publish_bundle(storage, bundle, progress=quiet())
+    fault_proxy.heal()
+    assert storage.get(BUNDLE_KEY) in (old.read_bytes(), bundle.read_bytes())  # never anything else
+    if allowed < 4:  # cut before the copy over the old bundle: it is still there
+        assert storage.get(BUNDLE_KEY) == old.read_bytes()
+    assert publish_bundle(storage, bundle, progress=quiet()) == f"published {storage.url(BUNDLE_KEY)}"
+    assert storage.get(BUNDLE_KEY) == bundle.read_bytes()
+    assert storage.stat("dhcpd-update/.staging-dhcpd.tar.bz2") is None
+
+
+def test_dhcpd_update_round_trip_through_inv_serve(tmp_path):
+    """inv upload-dhcp, then what `dhcpd-update -d` and `-r` do, fetching from `inv serve`, then dhcpd -t."""
+    plugins = tmp_path / "plugins"
+    shutil.copytree(ROOT / "plugins" / "xivo_digium", plugins / "xivo_digium")
+    repo, build_dir = tmp_path / "repo", tmp_path / "_build"
+    done = subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "upload-dhcp",
+                           "--repo", str(repo), "--plugins-dir", str(plugins), "--build-dir", str(build_dir)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"published {repo}/dhcpd-update/dhcpd.tar.bz2" in done.stdout
+    server = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "serve",
+                               "--repo", str(repo), "--port", "0"],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        url = server.stdout.readline().split(" at ", 1)[1].split()[0]
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "dhcpd-update/dhcpd.tar.bz2", timeout=10) as response:
+            assert response.status == 200
+            downloaded = tmp_path / "download" / "dhcpd.tar.bz2"
+            downloaded.parent.mkdir()
+            downloaded.write_bytes(response.read())
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert downloaded.read_bytes() == (build_dir / "dhcpd.tar.bz2").read_bytes()
+    etc = tmp_path / "etc-dhcp"
+    extract_like_dhcpd_update(downloaded, etc)
+    for name in ("dhcpd_update.conf", "dhcpd_update/digium.conf", "dhcpd_subnet.conf.middle", "dhcpd_subnet.conf"):
+        assert (etc / name).is_file(), name
+    assert 'allow members of "DigiumD65";' in (etc / "dhcpd_subnet.conf").read_text()
+    checked = dhcpd_check(etc)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_upload_dhcp_refuses_a_broken_rule_with_one_line(tmp_path):
+    plugins = tmp_path / "plugins"
+    write_tree(plugins, {"acme/build.py": "", "acme/dhcp.toml": 'vendor = "Acme"\nprovd_path = "/Acme"\n'
+                                                              '[[class]]\nmodel = "X"\nmac_prefixes = ["zz"]\n'})
+    done = subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "upload-dhcp",
+                           "--repo", str(tmp_path / "repo"), "--plugins-dir", str(plugins),
+                           "--build-dir", str(tmp_path / "_build")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"error: {plugins / 'acme/dhcp.toml'}:5: [[class]] #1: mac_prefixes must be a "
+                                   'list of MAC prefixes like "00:0f:d3"')
+    assert not (tmp_path / "repo").exists() and not (tmp_path / "_build" / "dhcpd.tar.bz2").exists()
