@@ -203,7 +203,7 @@ def test_inv_new_plugin_end_to_end(tmp_path):
     before = files_under(tmp_path)
     again = run_inv("new-plugin", "Acme", "P3", cwd=tmp_path)
     assert (again.returncode, again.stderr) == (1, "error: plugins/xivo_acme: already exists: not overwritten "
-                                                   f"(choose another vendor or remove it)\n")
+                                                   "(choose another vendor or remove it)\n")
     bad = run_inv("new-plugin", "../x", "P3", cwd=tmp_path)
     assert (bad.returncode, bad.stderr) == (1, "error: vendor '../x' must be a letter followed by letters or digits "
                                                "(e.g. Acme)\n")
