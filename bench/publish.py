@@ -15,10 +15,8 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +26,7 @@ from repo.archive import inspect_package  # noqa: E402
 from repo.fileutil import write_atomic  # noqa: E402
 from repo.index import INDEX_NAME, Index  # noqa: E402
 from repo.packaging import pack  # noqa: E402
+from timing import timed  # noqa: E402
 
 S3_CLASSIC = """
 import sys, boto3
@@ -56,11 +55,6 @@ def make_packages(dev: Path, count: int, size: int, bump: int = 0) -> None:
         packages.append(inspect_package(pack(tree, f"bench-{n}", dev, 0)))
     write_atomic(dev / INDEX_NAME, Index.from_packages(packages).to_bytes())
 
-
-def timed(command: list[str], env: dict) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start
 
 
 def measure(commands: dict[str, callable], work: Path, args, env: dict) -> dict[str, dict[str, list[float]]]:
