@@ -5,7 +5,7 @@ import json
 import os
 
 import build
-from tests.conftest import acme_plugin, valid_plugin, write_tree
+from tests.conftest import ROOT, acme_plugin, valid_plugin, write_tree
 from tests.test_build import run_inv
 
 BROKEN_TEMPLATE = "<config>\n{% if x %}\n</config>\n"
@@ -130,3 +130,10 @@ def test_a_target_failing_on_an_unsupported_rsync_option_is_a_finding(plugins_di
     [finding] = build.check(plugins_dir, jobs=1).findings
     assert finding.path == str(plugins_dir / "odd/build.py") and finding.is_error
     assert finding.message.startswith("target odd:1 (odd-1) failed: ") and "rsync" in finding.message
+
+
+def test_the_project_plugins_validate_strictly(tmp_path):
+    """What `inv validate --strict` says of the project's own plugins: no error, no warning."""
+    done = run_inv("validate", "--strict", "--plugins-dir", str(ROOT / "plugins"), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "2 plugins checked: 0 errors, 0 warnings: ok"
