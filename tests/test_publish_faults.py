@@ -111,7 +111,7 @@ def test_an_interrupted_publish_leaves_a_valid_index_and_a_rerun_completes_it(ba
         assert direct.get("dev/plugins.db") == (v2 / "dev/plugins.db").read_bytes()
         assert versions(direct, "archive") == {"acme": "0.3"}
         assert sorted(direct.list("dev")) == ["acme-0.4.tar.bz2", "beta-1.0.tar.bz2", "gamma-2.0.tar.bz2",
-                                              "plugins.db"], f"interrupted after {allowed}"
+                                              "index.html", "plugins.db"], f"interrupted after {allowed}"
         assert_consistent(direct)
     assert interrupted_at == list(range(len(interrupted_at))) and len(interrupted_at) >= 15
 

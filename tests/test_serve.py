@@ -75,9 +75,12 @@ def test_served_http_metadata(served):
     assert (index["Content-Type"], index["Cache-Control"]) == ("application/json", SHORT_CACHE)
     package = head(served + "dev/acme-0.3.tar.bz2")
     assert (package["Content-Type"], package["Cache-Control"]) == ("application/x-bzip2", LONG_CACHE)
+    for path in ("dev/", "dev", "dev/index.html"):  # a channel's folder shows its catalog page
+        page = head(served + path)
+        assert (page["Content-Type"], page["Cache-Control"]) == ("text/html; charset=utf-8", SHORT_CACHE), path
 
 
-@pytest.mark.parametrize("path", ["", "dev/", "dev", "dev/.plugins.db.generations/1", "dev/nope-1.0.tar.bz2",
+@pytest.mark.parametrize("path", ["", "dev/.plugins.db.generations/1", "dev/nope-1.0.tar.bz2",
                                   "dev/../../etc/passwd", "%2e%2e/%2e%2e/etc/passwd"])
 def test_serve_hands_out_repository_files_only(served, path):
     with pytest.raises(urllib.error.HTTPError) as caught:
