@@ -319,18 +319,3 @@ def test_an_index_naming_a_path_is_refused_before_anything_is_written(storage, t
     with pytest.raises(ToolchainError, match="unsafe filename"):
         download_stable(storage, tmp_path / "mirror/stable", quiet())
     assert not (tmp_path / "mirror").exists()
-
-
-def test_progress_shows_bytes_on_a_terminal_and_one_line_per_file_elsewhere():
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    log, terminal = io.StringIO(), Terminal()
-    for stream in (log, terminal):
-        with TransferProgress(stream).transfer("uploaded", "dev/a.tar.bz2", 2_500_000) as update:
-            update(1_000_000)
-            update(2_500_000)
-    assert log.getvalue() == "uploaded dev/a.tar.bz2 (2.5 MB)\n"
-    assert "\ruploaded dev/a.tar.bz2 1.0 MB / 2.5 MB" in terminal.getvalue()
-    assert terminal.getvalue().endswith("uploaded dev/a.tar.bz2 (2.5 MB)\n")
