@@ -1,4 +1,4 @@
-"""Reading catalog pages in tests: their links and element names, with the standard HTML parser."""
+"""Reading catalog pages in tests: links, ids, element names and text, with the standard HTML parser."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -11,6 +11,7 @@ class _Collector(HTMLParser):
         self.hrefs: list[str] = []
         self.ids: set[str] = set()
         self.tags: set[str] = set()
+        self.text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.add(tag)
@@ -19,6 +20,9 @@ class _Collector(HTMLParser):
             self.hrefs.append(attributes["href"])
         if "id" in attributes:
             self.ids.add(attributes["id"])
+
+    def handle_data(self, data):
+        self.text.append(data)
 
 
 def parse(page: bytes | str) -> _Collector:

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -15,8 +12,7 @@ from repo.httpmeta import LONG_CACHE, SHORT_CACHE
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_promote, plan_upload
 from tests import provd_standin
-from tests.conftest import ROOT
-from tests.repo_fixtures import dev_build
+from tests.repo_fixtures import dev_build, serving
 from tests.s3server import new_bucket
 
 
@@ -39,20 +35,9 @@ def behaves_like_provd_expects(base_url: str, tmp_path) -> None:
 @pytest.fixture
 def served(tmp_path):
     """`inv serve` on a free port of 127.0.0.1, for a local repository with dev and stable published."""
-    storage = open_repository(str(tmp_path / "repo"))
-    published(storage, tmp_path)
-    process = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "serve",
-                                "--repo", str(tmp_path / "repo"), "--port", "0"],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("serving "), line
-        url = line.split(" at ", 1)[1].split()[0]
-        assert url.startswith("http://127.0.0.1:")
+    published(open_repository(str(tmp_path / "repo")), tmp_path)
+    with serving(tmp_path / "repo", tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_provd_installs_from_inv_serve(served, tmp_path):
