@@ -242,8 +242,11 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
 def diff(c, from_, to, repo=None, json=False):
     """What promoting FROM into TO would change, per plugin id: new, upgraded, models, descriptions."""
     storage = _repository(c, repo)
-    difference = diff_indexes(read_index(storage, check_channel(from_)).index,
-                              read_index(storage, check_channel(to)).index, from_, to)
+    source, target = read_index(storage, check_channel(from_)), read_index(storage, check_channel(to))
+    if source.data is None and target.data is None:
+        raise ToolchainError(f"nothing published to the {from_} or the {to} channel yet (no {INDEX_NAME})",
+                             storage.url())
+    difference = diff_indexes(source.index, target.index, from_, to)
     print(difference.to_json() if json else "\n".join(printable(line) for line in difference.lines()))
 
 

@@ -71,7 +71,7 @@ def write_channel_index(storage: Storage, channel: str, index: Index, tag: str |
     """
     data = index.to_bytes()
     storage.put_if(index_key(channel), data, tag)
-    refresh_catalog(storage, channel, ChannelIndex(index, data, tag), known_stale=True)
+    refresh_catalog(storage, channel, ChannelIndex(index, data, None), known_stale=True)  # new tag: not needed
 
 
 def refresh_catalog(storage: Storage, channel: str, current: ChannelIndex, known_stale: bool = False) -> None:

@@ -106,6 +106,9 @@ def test_inv_list_and_diff_mistakes(published, tmp_path):
          "channel yet (no plugins.db)\n"),
         (("diff", "--repo", published, "dev", "prod"), "error: unknown channel 'prod' (channels: dev, stable, "
                                                        "archive)\n"),
+        (("diff", "--repo", f"{published}-empty", "dev", "stable"),
+         f"error: {open_repository(published + '-empty').url()}: nothing published to the dev or the stable channel "
+         "yet (no plugins.db)\n"),
     ]
     for args, message in cases:
         result = inv(*args, cwd=tmp_path)

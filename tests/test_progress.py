@@ -65,6 +65,14 @@ def test_build_progress_draws_a_bar_on_a_terminal():
     assert output.rindex(SHOW_CURSOR) > output.rindex(HIDE_CURSOR)  # the cursor is given back
 
 
+def test_a_dumb_terminal_gets_plain_lines(monkeypatch):
+    monkeypatch.setenv("TERM", "dumb")
+    terminal, log = Terminal(), io.StringIO()
+    build_run(terminal)
+    build_run(log)
+    assert terminal.getvalue() == log.getvalue()
+
+
 def test_an_interrupted_build_gives_the_terminal_back():
     terminal = Terminal()
     with pytest.raises(KeyboardInterrupt):
