@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 from invoke import Exit, task
-from rich.console import Console
 
 import build as engine
-from repo import listing, publish, stablesync
+from repo import publish, stablesync
 from repo.address import open_repository, repository_address
 from repo.channel import check_channel, index_key, read_index
 from repo.cli import install_trailing_words, reports_errors
@@ -217,6 +216,10 @@ def upload_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False, forc
 @reports_errors
 def list_(c, repo=None, channel="stable", model=None, json=False):
     """List a channel's plugins: id, version, phone models, description."""
+    from rich.console import Console  # rich is slow to import: only when needed
+
+    from repo import listing
+
     storage = _repository(c, repo)
     current = read_index(storage, check_channel(channel))
     if current.data is None:

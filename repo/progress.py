@@ -12,12 +12,6 @@ import os
 import sys
 from typing import Callable, Iterator, TextIO
 
-from rich.console import Console
-from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn,
-                           TimeElapsedColumn, TransferSpeedColumn)
-from rich.table import Column
-from rich.text import Text
-
 
 def is_live(stream: TextIO) -> bool:
     """Whether ``stream`` is a terminal that can redraw a bar in place."""
@@ -30,12 +24,14 @@ class _Display:
     def __init__(self, stream: TextIO | None = None):
         self.stream = stream if stream is not None else sys.stderr
         self.live = is_live(self.stream)
-        self.console = Console(file=self.stream, force_terminal=True, highlight=False) if self.live else None
+        self.bars = None
+        if self.live:  # rich only for a terminal: commands logging to CI start faster without it
+            from repo.progressbars import Bars
+            self.bars = Bars(self.stream)
 
     def note(self, text: str) -> None:
-        if self.console is not None:
-            # Text: brackets in names are not markup; soft wrap: the terminal wraps, paths stay whole.
-            self.console.print(Text(text), soft_wrap=True)
+        if self.bars is not None:
+            self.bars.print(text)
         else:
             print(text, file=self.stream, flush=True)
 
@@ -51,12 +47,11 @@ class Progress(_Display):
         super().__init__(stream)
         self.total = total
         self.count = 0
-        self._bar: RichProgress | None = None
+        self._bar = None
 
     def __enter__(self) -> "Progress":
-        if self.live and self.total:
-            self._bar = RichProgress(TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                     TextColumn("{task.fields[last]}", markup=False), console=self.console)
+        if self.bars is not None and self.total:
+            self._bar = self.bars.items("building")
             self._task = self._bar.add_task("", total=self.total, last="")
             self._bar.start()
         return self
@@ -84,12 +79,8 @@ class TransferProgress(_Display):
     @contextlib.contextmanager
     def transfer(self, verb: str, name: str, total: int) -> Iterator[Callable[[int], None]]:
         """Yield a function to call with the bytes done so far; print the finished line at the end."""
-        if self.live:
-            # The file name only: the bar must keep its room on a narrow terminal.
-            label = TextColumn(name.rsplit("/", 1)[-1], markup=False,
-                               table_column=Column(no_wrap=True, overflow="ellipsis", max_width=50))
-            with RichProgress(label, BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=self.console,
-                              transient=True) as bar:
+        if self.bars is not None:
+            with self.bars.transfer(name) as bar:
                 task = bar.add_task("", total=total)
                 yield lambda done: bar.update(task, completed=done)
         else:
