@@ -229,12 +229,9 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
     if json:
         print(listing.to_json(listed, storage.url(), channel, model))
         return
-    if not listed:
-        print(printable(f"no plugin of the {channel} channel of {storage.url()} supports a model matching {model!r}"))
-        return
-    matching = f" with a model matching {model!r}" if model else ""
-    print(printable(f"{channel} channel of {storage.url()}: {len(listed)} plugin(s){matching}"))
-    Console().print(listing.to_table(listed))
+    print(printable(listing.heading(listed, storage.url(), channel, model)))
+    if listed:
+        Console().print(listing.to_table(listed))
 
 
 @task(positional=["from_", "to"],

@@ -46,6 +46,16 @@ def to_json(listed: list[Listed], repository: str, channel: str, model_text: str
                        "plugins": plugins}, indent=2, sort_keys=True)
 
 
+def heading(listed: list[Listed], repository: str, channel: str, model_text: str | None) -> str:
+    """The line above the table, or the whole answer when nothing matches."""
+    if not listed and model_text:
+        return f"no plugin of the {channel} channel of {repository} supports a model matching {model_text!r}"
+    if not listed:
+        return f"the {channel} channel of {repository} has no plugins"
+    matching = f" with a model matching {model_text!r}" if model_text else ""
+    return f"{channel} channel of {repository}: {len(listed)} plugin(s){matching}"
+
+
 def to_table(listed: list[Listed]) -> Table:
     """A rich table: plugin id, version, models (each vendor once), description.
 

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from repo.address import open_repository
 from repo.index import Index
-from repo.listing import select, to_json, to_table
+from repo.listing import heading, select, to_json, to_table
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_promote, plan_upload
 from tests.repo_fixtures import dev_build
@@ -35,6 +35,15 @@ def test_model_filter_is_case_insensitive_on_vendor_model_or_both():
     assert [i.plugin_id for i in select(INDEX, "acme")] == ["xivo-acme"]
     assert select(INDEX, "nokia") == []
     assert [i.plugin_id for i in select(INDEX)] == ["xivo-acme", "xivo-any", "xivo-digium"]
+
+
+def test_heading_says_what_is_listed():
+    assert heading(select(INDEX), "/srv/repo", "dev", None) == "dev channel of /srv/repo: 3 plugin(s)"
+    assert heading(select(INDEX, "p1"), "/srv/repo", "dev", "p1") == \
+        "dev channel of /srv/repo: 1 plugin(s) with a model matching 'p1'"
+    assert heading([], "/srv/repo", "dev", "p9") == "no plugin of the dev channel of /srv/repo supports a model " \
+                                                     "matching 'p9'"
+    assert heading(select(Index()), "/srv/repo", "dev", None) == "the dev channel of /srv/repo has no plugins"
 
 
 def test_json_listing_has_stable_keys():
