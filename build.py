@@ -297,7 +297,6 @@ def _build_and_package(folder: str, target_id: str, build_dir: Path, mtime: int)
 def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), jobs: int | None = None,
           verbose: bool = False, stream=None) -> BuildResult:
     """Build, package and index the selected targets into ``build_dir`` (``plugins/``, ``dev/``)."""
-    stream = stream if stream is not None else sys.stderr
     plugins_dir, build_dir = Path(plugins_dir).resolve(), Path(build_dir).resolve()
     plugins, load_errors = load_tree(plugins_dir)
     result = BuildResult()
@@ -320,24 +319,24 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
         else:
             to_build.append(target)
 
-    progress = Progress(len(to_build), stream)
     by_id = {t.pg_id: t for t in targets}
-    for outcome in _run_all(to_build, _build_and_package, (build_dir, mtime), jobs):
-        outcomes[outcome.pg_id] = outcome
-        target = by_id[outcome.pg_id]
-        for finding in outcome.findings:
-            if not finding.is_error:  # errors are in the failure line; warnings go on
-                print(finding, file=stream)
-        if outcome.error:
-            progress.done("FAILED", f"{target.pg_id} ({target.label})")
-            result.failures.append(f"{target.label} ({target.pg_id}): {outcome.error}")
-            if verbose:
-                print(outcome.detail, file=stream)
-            cache.forget(target.pg_id)
-        else:
-            progress.done("built", f"{outcome.package.filename} ({target.label})")
-            cache.store(target.pg_id, keys[target.pg_id], outcome.package)
-            result.built.append(target)
+    with Progress(len(to_build), stream) as progress:
+        for outcome in _run_all(to_build, _build_and_package, (build_dir, mtime), jobs):
+            outcomes[outcome.pg_id] = outcome
+            target = by_id[outcome.pg_id]
+            for finding in outcome.findings:
+                if not finding.is_error:  # errors are in the failure line; warnings go on
+                    progress.note(str(finding))
+            if outcome.error:
+                progress.done("FAILED", f"{target.pg_id} ({target.label})")
+                result.failures.append(f"{target.label} ({target.pg_id}): {outcome.error}")
+                if verbose:
+                    progress.note(outcome.detail)
+                cache.forget(target.pg_id)
+            else:
+                progress.done("built", f"{outcome.package.filename} ({target.label})")
+                cache.store(target.pg_id, keys[target.pg_id], outcome.package)
+                result.built.append(target)
 
     index, live = _assemble_index(dev_dir, outcomes, cache, result)
     cache.save(live)

@@ -10,13 +10,16 @@ from invoke import Exit, task
 import build as engine
 from repo import publish, stablesync
 from repo.address import open_repository, repository_address
+from repo.channel import check_channel, index_key, read_index
 from repo.cli import install_trailing_words, reports_errors
 from repo.dhcp import DATA_FILE as DHCP_DATA_FILE, load_dhcp_data
 from repo.dhcpbundle import BUNDLE_NAME, render_bundle, write_bundle
 from repo.dhcppublish import publish_bundle
 from repo.errors import ToolchainError
-from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
 from repo.index import INDEX_NAME
+from repo.indexdiff import diff_indexes
+from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
+from repo.terminal import printable
 from repo.validation.findings import count, errors, plural
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -229,6 +232,47 @@ def upload_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False, forc
         stablesync.record_upload(storage, stable_dir, outcome.index)
 
 
+@task(name="list",
+      help={"repo": REPO_HELP, "channel": "channel to list: dev, stable or archive (default: stable)",
+            "model": "only plugins with a phone model whose vendor or model contains this text (any case)",
+            "json": "print a JSON document for scripts instead of the table"})
+@reports_errors
+def list_(c, repo=None, channel="stable", model=None, json=False):
+    """List a channel's plugins: id, version, phone models, description."""
+    from rich.console import Console  # rich is slow to import: only when needed
+
+    from repo import listing
+
+    storage = _repository(c, repo)
+    current = read_index(storage, check_channel(channel))
+    if current.data is None:
+        raise ToolchainError(f"nothing published to the {channel} channel yet (no {INDEX_NAME})",
+                             storage.url(index_key(channel)))
+    listed = listing.select(current.index, model)
+    if json:
+        print(listing.to_json(listed, storage.url(), channel, model))
+        return
+    print(printable(listing.heading(listed, storage.url(), channel, model)))
+    if listed:
+        Console().print(listing.to_table(listed))
+
+
+@task(positional=["from_", "to"],
+      help={"repo": REPO_HELP, "from": "the channel whose plugins would be promoted (e.g. dev)",
+            "to": "the channel they would be promoted into (e.g. stable)",
+            "json": "print a JSON document for scripts instead of the text"})
+@reports_errors
+def diff(c, from_, to, repo=None, json=False):
+    """What promoting FROM into TO would change, per plugin id: new, upgraded, models, descriptions."""
+    storage = _repository(c, repo)
+    source, target = read_index(storage, check_channel(from_)), read_index(storage, check_channel(to))
+    if source.data is None and target.data is None:
+        raise ToolchainError(f"nothing published to the {from_} or the {to} channel yet (no {INDEX_NAME})",
+                             storage.url())
+    difference = diff_indexes(source.index, target.index, from_, to)
+    print(difference.to_json() if json else "\n".join(printable(line) for line in difference.lines()))
+
+
 @task(help={"repo": "local repository folder or file:// URL (default: as for upload)",
             "port": "TCP port (default: 8667; 0 picks a free one)",
             "bind": "address to listen on (default: 127.0.0.1)"})
@@ -257,5 +301,4 @@ def serve(c, repo=None, port=8667, bind="127.0.0.1"):
 install_trailing_words(
     {"build": (build, "selector"), "validate": (validate, "selector"), "new-plugin": (new_plugin, "models"),
      "promote": (promote, "plugin_id"), "remove": (remove, "plugin_id")},
-    {"build", "validate", "dhcp", "upload-dhcp", "new-plugin", "upload", "promote", "remove", "download-stable", "upload-stable",
-     "serve"})
+    globals())

@@ -3,6 +3,10 @@
 An index is changed by read-modify-write: read it with its version tag, compute the
 new index from what was read, write it only if it is still at that version; on a
 conflict, read again and recompute. Two publishers never overwrite each other.
+
+The channel's catalog page (``index.html``) follows its index: it is rewritten after
+each index write, and by any update that finds it describing another index (an
+interrupted publish, a repository published before pages existed).
 """
 from __future__ import annotations
 
@@ -10,15 +14,17 @@ import hashlib
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from repo.catalog import CATALOG_NAME, described_index_sha1, render
 from repo.errors import ToolchainError
 from repo.fileutil import read_file
 from repo.httpmeta import CHANNELS
 from repo.index import INDEX_NAME, Index
 from repo.progress import TransferProgress
-from repo.storage import Conflict, Stat, Storage
+from repo.storage import Conflict, Stat, Storage, VerificationFailed
 
 MAX_ATTEMPTS = 30
 
@@ -53,13 +59,51 @@ def read_index(storage: Storage, channel: str) -> ChannelIndex:
     return ChannelIndex(Index.from_bytes(found.data, storage.url(index_key(channel))), found.data, found.tag)
 
 
+def catalog_key(channel: str) -> str:
+    return f"{channel}/{CATALOG_NAME}"
+
+
 def write_channel_index(storage: Storage, channel: str, index: Index, tag: str | None) -> None:
     """Publish a channel's index if it is still at version ``tag``; raise Conflict otherwise.
 
     The one place a channel's index is written: anything that must change with it
     goes here.
     """
-    storage.put_if(index_key(channel), index.to_bytes(), tag)
+    data = index.to_bytes()
+    storage.put_if(index_key(channel), data, tag)
+    refresh_catalog(storage, channel, ChannelIndex(index, data, None), known_stale=True)  # new tag: not needed
+
+
+def refresh_catalog(storage: Storage, channel: str, current: ChannelIndex, known_stale: bool = False) -> None:
+    """Make the channel's catalog page describe ``current``, its index; write nothing if it already does.
+
+    After writing, the index is read again: if another publisher changed it meanwhile,
+    the page is rendered again from the newer index, so the last page written always
+    describes the last index written.
+    """
+    key = catalog_key(channel)
+    for _ in range(MAX_ATTEMPTS):
+        if current.data is None:
+            return  # nothing published here: no page
+        if not known_stale and described_index_sha1(storage.get(key)) == current.sha1:
+            return
+        written = _put_page(storage, key, render(current.index, channel, datetime.now(timezone.utc), current.sha1))
+        latest = read_index(storage, channel)
+        if written and latest.data == current.data:
+            return
+        known_stale, current = latest.data != current.data, latest
+    # Still changing: whoever is writing the index will write the page after it.
+
+
+def _put_page(storage: Storage, key: str, page: bytes) -> bool:
+    """Write a catalog page; False when another publisher's page replaced it before it was verified."""
+    try:
+        storage.put(key, page)
+        return True
+    except VerificationFailed:
+        if described_index_sha1(storage.get(key)) is None:
+            raise
+        return False
 
 
 @dataclass(frozen=True)
@@ -80,6 +124,7 @@ def update_index(storage: Storage, channel: str, change: Callable[[ChannelIndex]
         current = read_index(storage, channel)
         new = change(current)
         if new == current.index:
+            refresh_catalog(storage, channel, current)
             return IndexUpdate(current, new, False)
         if before_write is not None:
             before_write(current, new)

@@ -26,12 +26,14 @@ def reports_errors(body: Callable) -> Callable:
     return run
 
 
-def accept_trailing_words(tasks: dict[str, tuple[Task, str]], argv: list[str]) -> list[str]:
+def accept_trailing_words(tasks: dict[str, tuple[Task, str]], argv: list[str],
+                          task_names: frozenset[str] = frozenset()) -> list[str]:
     """Rewrite bare words after each named task into ``--<option>=word``.
 
     ``tasks`` maps a task's CLI name to (task, name of its list option). Words that
-    are the value of a flag, or the name of another task, are left alone, and so are
-    the first bare words when the task has positional arguments not given as flags.
+    are the value of a flag, or the name of another task (``task_names``, besides
+    ``tasks``), are left alone, and so are the first bare words when the task has
+    positional arguments not given as flags.
     """
     result: list[str] = []
     current: tuple[Task, str] | None = None
@@ -56,7 +58,7 @@ def accept_trailing_words(tasks: dict[str, tuple[Task, str]], argv: list[str]) -
                           for flag in _flags(argument.names)}
         elif current is not None and positional:
             _fill(positional, next(iter(positional.values())))
-        elif current is not None and word not in _ALL_TASK_NAMES:
+        elif current is not None and word not in task_names:
             word = f"--{current[1].replace('_', '-')}={word}"
         else:
             current = None
@@ -64,16 +66,17 @@ def accept_trailing_words(tasks: dict[str, tuple[Task, str]], argv: list[str]) -
     return result
 
 
-_ALL_TASK_NAMES: set[str] = set()
+def install_trailing_words(tasks: dict[str, tuple[Task, str]], namespace: dict) -> None:
+    """Apply accept_trailing_words to the running ``inv`` program, if there is one.
 
-
-def install_trailing_words(tasks: dict[str, tuple[Task, str]], all_task_names: set[str]) -> None:
-    """Apply accept_trailing_words to the running ``inv`` program, if there is one."""
-    _ALL_TASK_NAMES.update(all_task_names)
+    ``namespace`` holds every task (the tasks module's globals): their names are never
+    taken for bare words.
+    """
+    task_names = frozenset(task.name.replace("_", "-") for task in namespace.values() if isinstance(task, Task))
     program = getattr(sys.modules.get("invoke.main"), "program", None)
     core = getattr(program, "core", None)
     if core is not None and isinstance(getattr(core, "unparsed", None), list):
-        core.unparsed[:] = accept_trailing_words(tasks, core.unparsed)
+        core.unparsed[:] = accept_trailing_words(tasks, core.unparsed, task_names)
 
 
 def _fill(positional: dict[str, str], name: str | None) -> None:

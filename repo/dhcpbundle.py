@@ -13,11 +13,11 @@ from repo.archive import check_archive_bytes
 from repo.dhcp import DhcpClass, VendorDhcp, dhcpd_string
 from repo.errors import ToolchainError
 from repo.packaging import file_member, folder_member, source_date_epoch, write_archive
+from repo.templating import template_environment
 
 BUNDLE_NAME = "dhcpd.tar.bz2"
 VENDOR_FOLDER = "dhcpd_update"
 ROOT_FILES = ("dhcpd_update.conf", "dhcpd_subnet.conf.middle")
-_TEMPLATES = Path(__file__).resolve().parent / "templates" / "dhcp"
 
 
 def match_expression(dhcp_class: DhcpClass) -> str:
@@ -33,9 +33,7 @@ def match_expression(dhcp_class: DhcpClass) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES), undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    environment = template_environment("dhcp")
     environment.filters["dhcpd_string"] = dhcpd_string
     environment.filters["match_expression"] = match_expression
     return environment

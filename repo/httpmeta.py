@@ -2,7 +2,8 @@
 
 Packages are immutable (a new build is a new version, hence a new name), so caches may
 keep them for a year; ``plugins.db`` and any other file changes in place, so caches
-keep it only briefly and provd servers see a publish within a minute.
+keep it only briefly and provd servers see a publish within a minute. The catalog page
+(``index.html``, UTF-8) changes with ``plugins.db`` and is cached as briefly.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def http_meta(key: str) -> HttpMeta:
     folder, name = posixpath.split(key)
     if name == INDEX_NAME:
         return HttpMeta("application/json", SHORT_CACHE)
+    if name.endswith(".html"):
+        return HttpMeta("text/html; charset=utf-8", SHORT_CACHE)
     if name.endswith(PACKAGE_SUFFIX):
         # Only channel packages are immutable; a bundle such as dhcpd-update/dhcpd.tar.bz2 is not.
         return HttpMeta("application/x-bzip2", LONG_CACHE if folder in CHANNELS else SHORT_CACHE)

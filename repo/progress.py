@@ -1,56 +1,90 @@
-"""Telling the user how a long run is going: which item, how many left, how many bytes sent."""
+"""Telling the user how a long run is going: which item, how many left, how many bytes sent.
+
+On a terminal, rich progress bars (a bar of targets for a build, a bar of bytes for each
+file transferred) with the finished lines scrolling above them; elsewhere (CI logs,
+pipes) only plain finished lines, one per item. Build and publishing code talk to the
+two small interfaces below only, so the display can change without touching them.
+"""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from typing import Callable, Iterator, TextIO
 
 
-class Progress:
-    """One line per finished item, numbered against the total (readable in CI logs too)."""
-
-    def __init__(self, total: int, stream: TextIO | None = None):
-        self.total = total
-        self.count = 0
-        self.stream = stream if stream is not None else sys.stderr
-
-    def done(self, status: str, name: str) -> None:
-        self.count += 1
-        width = len(str(self.total))
-        print(f"[{self.count:>{width}}/{self.total}] {status:<7} {name}", file=self.stream, flush=True)
+def is_live(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal that can redraw a bar in place."""
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
-class TransferProgress:
-    """Bytes of each file transferred, and one line per finished step.
-
-    On a terminal the current file's line is redrawn as bytes go out; elsewhere (CI
-    logs, pipes) only the finished line is printed. Publishing code talks to this small
-    interface only (``note``, ``transfer``), so another display can replace it.
-    """
+class _Display:
+    """Where finished lines go: straight to the stream, or above the bars on a terminal."""
 
     def __init__(self, stream: TextIO | None = None):
         self.stream = stream if stream is not None else sys.stderr
-        self.live = self.stream.isatty()
+        self.live = is_live(self.stream)
+        self.bars = None
+        if self.live:  # rich only for a terminal: commands logging to CI start faster without it
+            from repo.progressbars import Bars
+            self.bars = Bars(self.stream)
 
     def note(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        if self.bars is not None:
+            self.bars.print(text)
+        else:
+            print(text, file=self.stream, flush=True)
+
+
+class Progress(_Display):
+    """Items of a run finishing, counted against the total.
+
+    Use it as a context manager around the run: on a terminal, a bar of the items done
+    (with the last one finished) stays below the lines until the run ends.
+    """
+
+    def __init__(self, total: int, stream: TextIO | None = None):
+        super().__init__(stream)
+        self.total = total
+        self.count = 0
+        self._bar = None
+
+    def __enter__(self) -> "Progress":
+        if self.bars is not None and self.total:
+            self._bar = self.bars.items("building")
+            self._task = self._bar.add_task("", total=self.total, last="")
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def done(self, status: str, name: str) -> None:
+        self.count += 1
+        if self._bar is not None:  # first, so the bar redrawn under the line already counts it
+            self._bar.update(self._task, completed=self.count, last=f"{status} {name}")
+        width = len(str(self.total))
+        self.note(f"[{self.count:>{width}}/{self.total}] {status:<7} {name}")
+
+
+class TransferProgress(_Display):
+    """Bytes of each file transferred, and one line per finished step.
+
+    On a terminal the current file gets a bar of bytes that disappears once the file
+    is done; every finished file leaves one line, terminal or not.
+    """
 
     @contextlib.contextmanager
     def transfer(self, verb: str, name: str, total: int) -> Iterator[Callable[[int], None]]:
         """Yield a function to call with the bytes done so far; print the finished line at the end."""
-        def update(done: int) -> None:
-            if self.live:
-                self.stream.write(f"\r{verb} {name} {format_bytes(done)} / {format_bytes(total)}\x1b[K")
-                self.stream.flush()
-
-        try:
-            yield update
-        except BaseException:
-            if self.live:
-                self.stream.write("\r\x1b[K")
-            raise
-        if self.live:
-            self.stream.write("\r\x1b[K")
+        if self.bars is not None:
+            with self.bars.transfer(name) as bar:
+                task = bar.add_task("", total=total)
+                yield lambda done: bar.update(task, completed=done)
+        else:
+            yield lambda done: None
         self.note(f"{verb} {name} ({format_bytes(total)})")
 
 

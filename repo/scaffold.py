@@ -23,11 +23,11 @@ import jinja2
 
 from repo.errors import ToolchainError
 from repo.fileutil import write_atomic
+from repo.templating import template_environment
 from repo.version import is_version
 
 DEFAULT_VERSION = "1.0"
 PLUGIN_INFO_VERSION = "0.1"
-_TEMPLATES = Path(__file__).resolve().parent / "templates" / "scaffold"
 _VENDOR = re.compile(r"[A-Za-z][A-Za-z0-9]*")  # it also names Python classes and a URL path
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")  # safe in file names, plugin ids and capability keys
 _RESERVED_MODELS = {"base"}  # base.tpl is the template every model extends
@@ -160,11 +160,9 @@ def _spoken_list(words: Sequence[str], conjunction: str) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES), undefined=jinja2.StrictUndefined,
-        block_start_string="<%", block_end_string="%>", variable_start_string="<<", variable_end_string=">>",
-        comment_start_string="<#", comment_end_string="#>",
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    environment = template_environment(
+        "scaffold", block_start_string="<%", block_end_string="%>", variable_start_string="<<",
+        variable_end_string=">>", comment_start_string="<#", comment_end_string="#>")
     environment.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False)
     environment.filters["py"] = repr
     environment.filters["python_name"] = lambda text: re.sub(r"\W", "_", text)

@@ -32,7 +32,8 @@ class InvalidVersion(ValueError):
     """The text is not shaped like a version."""
 
 
-def _natural(text: str) -> tuple:
+def natural_key(text: str) -> tuple:
+    """A sort key reading digit runs as numbers and ignoring case: ``D9 < d10 < D100``."""
     # Tagging numbers 0 and words 1 keeps int/str from ever being compared.
     return tuple((0, int(t), "") if t.isdigit() else (1, 0, t.lower()) for t in _TOKEN.findall(text))
 
@@ -52,7 +53,7 @@ class Version:
         while len(numbers) > 1 and numbers[-1] == 0:
             numbers.pop()
         suffix = text[len(release):]
-        tokens = _natural(suffix)
+        tokens = natural_key(suffix)
         first_word = tokens[0][2] if tokens and tokens[0][0] == 1 else None
         if first_word in _PRE_RELEASE_RANK:
             rank, rest = _PRE_RELEASE_RANK[first_word], tokens[1:]

@@ -1,7 +1,11 @@
 """Fixtures and helpers for publishing tests: repositories on both backends, built packages."""
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -76,3 +80,22 @@ def dev_build(root: Path, versions: dict[str, str], **info) -> Path:
     result = build.build(plugins, root / "_build", jobs=1, stream=io.StringIO())
     assert result.ok, result.failures
     return root / "_build"
+
+
+@contextlib.contextmanager
+def serving(repo: Path, cwd: Path) -> Iterator[str]:
+    """`inv serve` for a local repository on a free port of 127.0.0.1; yields its base URL."""
+    from tests.conftest import ROOT
+
+    process = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "serve",
+                                "--repo", str(repo), "--port", "0"],
+                               cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("serving "), line
+        url = line.split(" at ", 1)[1].split()[0]
+        assert url.startswith("http://127.0.0.1:")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -473,3 +473,12 @@ def test_parallel_build_while_other_threads_run(plugins_dir, tmp_path):
     assert len(result.built) == 2
     for name in ("acme-1.0-0.3.tar.bz2", "acme-2.0-1.2.tar.bz2", "plugins.db"):
         assert (tmp_path / "forked/dev" / name).read_bytes() == (tmp_path / "served/dev" / name).read_bytes()
+
+
+def test_bare_words_become_selectors_but_task_names_stay_tasks():
+    import tasks
+    from repo.cli import accept_trailing_words
+    argv = ["build", "-j", "3", "xivo_digium", "--build-dir", "out", "acme:1.0", "upload", "--dry-run"]
+    assert accept_trailing_words({"build": (tasks.build, "selector")}, argv, frozenset({"build", "upload"})) == [
+        "build", "-j", "3", "--selector=xivo_digium", "--build-dir", "out", "--selector=acme:1.0", "upload",
+        "--dry-run"]

@@ -92,7 +92,8 @@ def test_only_new_packages_are_uploaded(storage, tmp_path):
     publish(storage, dev_build(tmp_path / "one", {"acme": "0.3"}))
     recording = Recording(storage)
     publish(recording, dev_build(tmp_path / "two", {"acme": "0.3", "beta": "1.0"}))
-    assert [c for c in recording.writes() if c[0] == "put"] == [("put", "dev/beta-1.0.tar.bz2")]
+    assert [c for c in recording.writes() if c[0] == "put"] == [("put", "dev/beta-1.0.tar.bz2"),
+                                                                  ("put", "dev/index.html")]
 
 
 def test_a_published_version_never_changes_unless_forced(storage, tmp_path):
@@ -115,8 +116,8 @@ def test_superseded_versions_move_to_the_archive(storage, tmp_path):
     for n, version in enumerate(["0.3", "0.4", "0.5"]):
         publish(storage, dev_build(tmp_path / str(n), {"acme": version, "beta": "1.0"}))
     assert index_of(storage, "dev") == {"acme": "0.5", "beta": "1.0"}
-    assert storage.list("dev") == ["acme-0.5.tar.bz2", "beta-1.0.tar.bz2", "plugins.db"]
-    assert storage.list("archive") == ["acme-0.3.tar.bz2", "acme-0.4.tar.bz2", "plugins.db"]
+    assert storage.list("dev") == ["acme-0.5.tar.bz2", "beta-1.0.tar.bz2", "index.html", "plugins.db"]
+    assert storage.list("archive") == ["acme-0.3.tar.bz2", "acme-0.4.tar.bz2", "index.html", "plugins.db"]
     archive = read_index(storage, "archive").index
     assert index_of(storage, "archive") == {"acme": "0.4"}  # highest version per id
     assert archive.get("acme")["sha1sum"] == hashlib.sha1(storage.get("archive/acme-0.4.tar.bz2")).hexdigest()
@@ -137,7 +138,8 @@ def test_promote_copies_checks_and_indexes(storage, tmp_path):
     recording = Recording(storage)
     apply(plan_promote(recording, "dev", "stable", ["acme"]), quiet())
     assert ("copy", "dev/acme-0.3.tar.bz2") in recording.calls
-    assert not any(name == "put" for name, _ in recording.calls)  # no package travels through us
+    # no package travels through us: the catalog page is the only file sent
+    assert [key for name, key in recording.calls if name == "put"] == ["stable/index.html"]
     assert index_of(storage, "stable") == {"acme": "0.3"}
     assert read_index(storage, "stable").index.get("acme") == read_index(storage, "dev").index.get("acme")
     assert storage.get("stable/acme-0.3.tar.bz2") == storage.get("dev/acme-0.3.tar.bz2")
@@ -199,7 +201,7 @@ def test_remove_moves_packages_to_the_archive(storage, tmp_path):
     outcome = apply(plan_remove(storage, "dev", ["acme"]), quiet())
     assert outcome.archived == ["acme-0.3.tar.bz2"] and outcome.deleted == ["acme-0.3.tar.bz2"]
     assert index_of(storage, "dev") == {"beta": "1.0"}
-    assert storage.list("dev") == ["beta-1.0.tar.bz2", "plugins.db"]
+    assert storage.list("dev") == ["beta-1.0.tar.bz2", "index.html", "plugins.db"]
     assert index_of(storage, "archive") == {"acme": "0.3"}
     assert storage.get("archive/acme-0.3.tar.bz2") == (tmp_path / "b/_build/dev/acme-0.3.tar.bz2").read_bytes()
     again = plan_remove(storage, "dev", ["acme"])
@@ -267,7 +269,7 @@ def test_classic_stable_flow(storage, tmp_path):
     (stable_dir / "acme-0.3.tar.bz2").unlink()  # take acme out of stable
     record_upload(storage, stable_dir, apply(plan_upload_stable(storage, stable_dir), quiet()).index)
     assert index_of(storage, "stable") == {"beta": "1.0"}
-    assert storage.list("stable") == ["beta-1.0.tar.bz2", "plugins.db"]
+    assert storage.list("stable") == ["beta-1.0.tar.bz2", "index.html", "plugins.db"]
     assert "acme-0.3.tar.bz2" in storage.list("archive")
 
 
@@ -317,18 +319,3 @@ def test_an_index_naming_a_path_is_refused_before_anything_is_written(storage, t
     with pytest.raises(ToolchainError, match="unsafe filename"):
         download_stable(storage, tmp_path / "mirror/stable", quiet())
     assert not (tmp_path / "mirror").exists()
-
-
-def test_progress_shows_bytes_on_a_terminal_and_one_line_per_file_elsewhere():
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    log, terminal = io.StringIO(), Terminal()
-    for stream in (log, terminal):
-        with TransferProgress(stream).transfer("uploaded", "dev/a.tar.bz2", 2_500_000) as update:
-            update(1_000_000)
-            update(2_500_000)
-    assert log.getvalue() == "uploaded dev/a.tar.bz2 (2.5 MB)\n"
-    assert "\ruploaded dev/a.tar.bz2 1.0 MB / 2.5 MB" in terminal.getvalue()
-    assert terminal.getvalue().endswith("uploaded dev/a.tar.bz2 (2.5 MB)\n")

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from repo.address import open_repository
+from repo.catalog import described_index_sha1
 from repo.channel import read_index
 from repo.errors import ToolchainError
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_upload
 from repo.storage.local import LocalStorage
 from tests.conftest import ROOT
+from tests.pages import package_links
 from tests.repo_fixtures import dev_build
 from tests.s3server import new_bucket
 
@@ -28,12 +30,22 @@ def quiet() -> TransferProgress:
 
 
 def assert_consistent(storage) -> None:
-    """Every index parses and every package it names is there with its size and SHA-1."""
+    """Every index parses, every package it names is there with its size and SHA-1, and so is every
+    package its catalog page links to."""
     for channel in ("dev", "stable", "archive"):
         for plugin_id, entry in read_index(storage, channel).index.items():
             data = storage.get(f"{channel}/{entry['filename']}")
             assert data is not None, f"{channel}/plugins.db names missing {entry['filename']}"
             assert len(data) == entry["dsize"] and hashlib.sha1(data).hexdigest() == entry["sha1sum"]
+        for name in package_links(storage.get(f"{channel}/index.html") or b""):
+            assert storage.stat(f"{channel}/{name}") is not None, f"{channel}/index.html links to missing {name}"
+
+
+def assert_page_describes_index(storage, channel: str) -> None:
+    index = storage.get(f"{channel}/plugins.db")
+    page = storage.get(f"{channel}/index.html")
+    assert described_index_sha1(page) == hashlib.sha1(index).hexdigest()
+    assert package_links(page) == read_index(storage, channel).index.filenames()
 
 
 def versions(storage, channel: str) -> dict[str, str]:
@@ -110,8 +122,10 @@ def test_an_interrupted_publish_leaves_a_valid_index_and_a_rerun_completes_it(ba
         apply(plan_upload(direct, v2 / "dev"), quiet())  # the rerun
         assert direct.get("dev/plugins.db") == (v2 / "dev/plugins.db").read_bytes()
         assert versions(direct, "archive") == {"acme": "0.3"}
+        assert_page_describes_index(direct, "dev")
+        assert_page_describes_index(direct, "archive")
         assert sorted(direct.list("dev")) == ["acme-0.4.tar.bz2", "beta-1.0.tar.bz2", "gamma-2.0.tar.bz2",
-                                              "plugins.db"], f"interrupted after {allowed}"
+                                              "index.html", "plugins.db"], f"interrupted after {allowed}"
         assert_consistent(direct)
     assert interrupted_at == list(range(len(interrupted_at))) and len(interrupted_at) >= 15
 
@@ -235,3 +249,4 @@ def test_two_publishers_at_once_both_end_up_in_the_index(backend, tmp_path, requ
         storage = open_repository(address)
         assert versions(storage, "dev") == {"alpha": "1.0", "omega": "2.0"}
         assert_consistent(storage)
+        assert_page_describes_index(storage, "dev")  # the last page written describes the last index

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -14,8 +12,7 @@ from repo.httpmeta import LONG_CACHE, SHORT_CACHE
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_promote, plan_upload
 from tests import provd_standin
-from tests.conftest import ROOT
-from tests.repo_fixtures import dev_build
+from tests.repo_fixtures import dev_build, serving
 from tests.s3server import new_bucket
 
 
@@ -38,20 +35,9 @@ def behaves_like_provd_expects(base_url: str, tmp_path) -> None:
 @pytest.fixture
 def served(tmp_path):
     """`inv serve` on a free port of 127.0.0.1, for a local repository with dev and stable published."""
-    storage = open_repository(str(tmp_path / "repo"))
-    published(storage, tmp_path)
-    process = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "serve",
-                                "--repo", str(tmp_path / "repo"), "--port", "0"],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("serving "), line
-        url = line.split(" at ", 1)[1].split()[0]
-        assert url.startswith("http://127.0.0.1:")
+    published(open_repository(str(tmp_path / "repo")), tmp_path)
+    with serving(tmp_path / "repo", tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_provd_installs_from_inv_serve(served, tmp_path):
@@ -74,9 +60,12 @@ def test_served_http_metadata(served):
     assert (index["Content-Type"], index["Cache-Control"]) == ("application/json", SHORT_CACHE)
     package = head(served + "dev/acme-0.3.tar.bz2")
     assert (package["Content-Type"], package["Cache-Control"]) == ("application/x-bzip2", LONG_CACHE)
+    for path in ("dev/", "dev", "dev/index.html"):  # a channel's folder shows its catalog page
+        page = head(served + path)
+        assert (page["Content-Type"], page["Cache-Control"]) == ("text/html; charset=utf-8", SHORT_CACHE), path
 
 
-@pytest.mark.parametrize("path", ["", "dev/", "dev", "dev/.plugins.db.generations/1", "dev/nope-1.0.tar.bz2",
+@pytest.mark.parametrize("path", ["", "dev/.plugins.db.generations/1", "dev/nope-1.0.tar.bz2",
                                   "dev/../../etc/passwd", "%2e%2e/%2e%2e/etc/passwd"])
 def test_serve_hands_out_repository_files_only(served, path):
     with pytest.raises(urllib.error.HTTPError) as caught:

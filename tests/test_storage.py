@@ -11,7 +11,7 @@ import pytest
 from repo.address import open_repository, repository_address
 from repo.channel import update_index
 from repo.errors import ToolchainError
-from repo.httpmeta import LONG_CACHE, SHORT_CACHE, http_meta
+from repo.httpmeta import LONG_CACHE, SHORT_CACHE, HttpMeta, http_meta
 from repo.index import Index
 from repo.storage import Conflict, Stat
 from repo.storage.local import KEEP_GENERATIONS, LocalStorage
@@ -222,7 +222,7 @@ def test_http_meta_rules():
     assert http_meta("stable/plugins.db").content_type == "application/json"
     assert http_meta("archive/x-1.tar.bz2").cache_control == LONG_CACHE
     assert http_meta("dev/index.html") == http_meta("stable/index.html")
-    assert http_meta("dev/index.html").content_type == "text/html"
+    assert http_meta("dev/index.html") == HttpMeta("text/html; charset=utf-8", SHORT_CACHE)
 
 
 # --- addresses -------------------------------------------------------------------------------

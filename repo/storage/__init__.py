@@ -40,6 +40,10 @@ class Conflict(Exception):
     """A conditional write lost: the file changed (or appeared) since it was read."""
 
 
+class VerificationFailed(ToolchainError):
+    """The file read back after a write is not what was written (damaged, or replaced meanwhile)."""
+
+
 class Storage(Protocol):
     def url(self, key: str = "") -> str:
         """Where ``key`` lives, for messages (never with credentials)."""
@@ -74,5 +78,5 @@ def check_stored(storage: Storage, key: str, expected: Stat) -> None:
     found = storage.stat(key)
     if found != expected:
         what = "is missing" if found is None else f"has {found.size} bytes, sha1 {found.sha1}"
-        raise ToolchainError(f"verification failed: expected {expected.size} bytes, sha1 {expected.sha1}, "
+        raise VerificationFailed(f"verification failed: expected {expected.size} bytes, sha1 {expected.sha1}, "
                              f"but the stored file {what}", storage.url(key))

@@ -1,0 +1,103 @@
+"""The catalog page of a channel: ``index.html`` listing its plugins and the phone models they support.
+
+A static page for people (no JavaScript, no external asset), rendered from the channel's
+index with autoescaping on: everything it prints comes from plugin-info files and is
+escaped. Download links are relative (the package file name), so the page works from
+any base URL. The page records the SHA-1 of the index it describes, so a publish can
+tell whether the page is current without rendering it.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from repo.index import Index
+from repo.models import WILDCARD, SupportedModel, compact, format_value, models_of
+from repo.progress import format_bytes
+from repo.templating import template_environment
+
+CATALOG_NAME = "index.html"
+# Capability keys with a column of their own, in reading order; any other key goes to "Other".
+MODEL_COLUMNS = {
+    "type": "Type", "protocol": "Protocol", "lines": "Lines", "function_keys": "Function keys",
+    "expansion_modules": "Expansion modules", "high_availability": "High availability", "switchboard": "Switchboard",
+}
+_INDEX_SHA1 = re.compile(rb'<meta name="provd-index-sha1" content="([0-9a-f]{40})">')
+
+
+@dataclass(frozen=True)
+class PluginRow:
+    plugin_id: str
+    anchor: str
+    version: str
+    description: str
+    models: str
+    size: str
+    dsize: int
+    sha1sum: str
+    filename: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    vendor: str
+    model: str
+    firmware: str
+    values: tuple[str, ...]  # one per MODEL_COLUMNS entry, "" when unknown
+    other: str
+    plugin_id: str
+    plugin_anchor: str
+
+
+def render(index: Index, channel: str, published_at: datetime, index_sha1: str) -> bytes:
+    """The page (UTF-8) for ``index``, the index of ``channel`` whose bytes have SHA-1 ``index_sha1``."""
+    plugins, models = [], []
+    for plugin_id, entry in index.items():
+        plugin_models = models_of(plugin_id, entry)
+        plugins.append(_plugin_row(plugin_id, entry, plugin_models))
+        models += plugin_models
+    models.sort(key=SupportedModel.sort_key)
+    published_at = published_at.astimezone(timezone.utc)
+    page = _environment().get_template("index.html.j2").render(
+        channel=channel, plugins=plugins, models=[_model_row(m) for m in models], columns=MODEL_COLUMNS.values(),
+        total_size=format_bytes(sum(p.dsize for p in plugins)), index_sha1=index_sha1, wildcard=WILDCARD,
+        published=published_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        published_iso=published_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return page.encode("utf-8")
+
+
+def described_index_sha1(page: bytes | None) -> str | None:
+    """The SHA-1 of the index a catalog page was rendered from (None: no page, or not one of ours)."""
+    found = _INDEX_SHA1.search(page or b"")
+    return found.group(1).decode() if found else None
+
+
+def _plugin_row(plugin_id: str, entry: dict, models: list[SupportedModel]) -> PluginRow:
+    filename = str(entry["filename"])
+    dsize = entry["dsize"] if isinstance(entry["dsize"], int) else 0
+    return PluginRow(plugin_id, _anchor(plugin_id), str(entry["version"]), str(entry["description"]),
+                     compact(models), format_bytes(dsize), dsize, str(entry["sha1sum"]), filename,
+                     # "./" and quoting keep a name such as "javascript:x" a relative link to a file.
+                     "./" + quote(filename, safe=""))
+
+
+def _model_row(model: SupportedModel) -> ModelRow:
+    values = tuple(format_value(model.capabilities[key]) if key in model.capabilities else ""
+                   for key in MODEL_COLUMNS)
+    other = "; ".join(f"{key}: {format_value(value)}" for key, value in sorted(model.capabilities.items())
+                      if key not in MODEL_COLUMNS)
+    return ModelRow(model.vendor, model.model, model.firmware, values, other, model.plugin_id,
+                    _anchor(model.plugin_id))
+
+
+def _anchor(plugin_id: str) -> str:
+    return "plugin-" + quote(plugin_id, safe="")
+
+
+@functools.cache
+def _environment():
+    return template_environment("catalog", autoescape=True)

@@ -1,0 +1,17 @@
+"""Text read from a repository, made safe to show on a terminal."""
+from __future__ import annotations
+
+import unicodedata
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters (escapes, line breaks, bidi overrides) shown escaped.
+
+    Descriptions and ids come from whoever published the index: they must not be able
+    to move the cursor, recolour or clear the terminal of whoever lists it.
+    """
+    return "".join(_escaped(char) if unicodedata.category(char) in ("Cc", "Cf") else char for char in text)
+
+
+def _escaped(char: str) -> str:
+    return char.encode("unicode_escape").decode("ascii")
