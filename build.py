@@ -100,17 +100,22 @@ def load_build_plugin(folder: Path) -> BuildPlugin:
     return BuildPlugin(folder.name, folder, targets)
 
 
+def build_plugin_folders(plugins_dir: Path) -> list[Path]:
+    """The build plugins of ``plugins_dir``: its folders holding a build.py, sorted."""
+    plugins_dir = Path(plugins_dir)
+    if not plugins_dir.is_dir():
+        raise ToolchainError("plugins folder not found", plugins_dir)
+    return sorted(p for p in plugins_dir.iterdir() if (p / BUILD_FILE).is_file())
+
+
 def load_tree(plugins_dir: Path) -> tuple[list[BuildPlugin], list[ToolchainError]]:
     """Load every build plugin under ``plugins_dir``; return them and the load errors.
 
     A plugin id produced by two targets is an error for both build plugins involved,
     and neither keeps that target.
     """
-    plugins_dir = Path(plugins_dir)
-    if not plugins_dir.is_dir():
-        raise ToolchainError("plugins folder not found", plugins_dir)
     plugins, errors = [], []
-    for folder in sorted(p for p in plugins_dir.iterdir() if (p / BUILD_FILE).is_file()):
+    for folder in build_plugin_folders(plugins_dir):
         try:
             plugins.append(load_build_plugin(folder))
             _LOADED[str(plugins[-1].folder)] = plugins[-1]

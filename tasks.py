@@ -45,8 +45,7 @@ FORCE_HELP = "replace a published file that has different bytes under the same n
 @reports_errors
 def build(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, jobs=0, selector=None, verbose=False):
     """Build, package and index plugins into <build-dir>/dev (only what changed)."""
-    plugins, _ = engine.load_tree(plugins_dir)
-    if not plugins:
+    if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to build")
         return
     result = engine.build(plugins_dir, build_dir, selector or (), jobs=jobs or None, verbose=verbose)
@@ -109,8 +108,7 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
 @reports_errors
 def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None, jobs=0, selector=None):
     """Check plugins (built into a scratch folder) for anything provd would refuse or choke on."""
-    plugins, _ = engine.load_tree(plugins_dir)
-    if not plugins:
+    if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to check")
         return
     result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir)
