@@ -47,15 +47,19 @@ def inspect_package_bytes(data: bytes, filename: str, where: str | Path | None =
     """Like inspect_package, for a package already in memory (e.g. just downloaded)."""
     where = where if where is not None else filename
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:bz2") as tar:
-            members = tar.getmembers()
-            plugin_id = _check_members(members, where)
-            info_member = next((m for m in members if m.name == f"{plugin_id}/plugin-info"), None)
-            if info_member is None or not info_member.isreg():
-                raise ToolchainError(f"no regular file {plugin_id}/plugin-info in the package", where)
-            info_bytes = tar.extractfile(info_member).read()
+        # One streaming pass: seeking back in a bzip2 stream would decompress it all again.
+        members, plugin_infos = [], {}
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r|bz2") as tar:
+            for member in tar:
+                members.append(member)
+                if member.isreg() and member.name.count("/") == 1 and member.name.endswith("/plugin-info"):
+                    plugin_infos[member.name] = tar.extractfile(member).read()
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ToolchainError(f"not a readable bzip2 tar archive ({exc})", where) from None
+    plugin_id = _check_members(members, where)
+    info_bytes = plugin_infos.get(f"{plugin_id}/plugin-info")
+    if info_bytes is None:
+        raise ToolchainError(f"no regular file {plugin_id}/plugin-info in the package", where)
     info = parse_plugin_info(info_bytes, f"{where}:{plugin_id}/plugin-info")
     expected = package_filename(plugin_id, info["version"])
     if filename != expected:
