@@ -158,9 +158,12 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
             plan.notes.append(f"{package.filename} not published: {channel} has the newer "
                               f"{package.plugin_id} {current['version']}")
             continue
-        action = "copy" if isinstance(source, str) else "upload"
-        plan.staged.append(Staged(package, _stage_action(storage, f"{channel}/{package.filename}", package,
-                                                         action, force), source))
+        if current is not None and current["filename"] == package.filename and stat_of(current) == stat_of(package):
+            action = "keep"  # an index names only packages verified in place: no need to ask the server
+        else:
+            action = _stage_action(storage, f"{channel}/{package.filename}", package,
+                                   "copy" if isinstance(source, str) else "upload", force)
+        plan.staged.append(Staged(package, action, source))
     plan.change = IndexChange(add=tuple(s.package for s in plan.staged), base=base)
     return plan
 

@@ -86,6 +86,8 @@ def test_publishing_nothing_new_uploads_nothing_and_rewrites_no_index(storage, t
     assert outcome.transferred == [] and not outcome.index_written
     assert recording.writes() == []
     assert storage.read("dev/plugins.db").tag == tag
+    # Packages the index already names with the same SHA-1 are not even asked about.
+    assert [key for call, key in recording.calls if call == "stat" and key.endswith(".tar.bz2")] == []
 
 
 def test_only_new_packages_are_uploaded(storage, tmp_path):
