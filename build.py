@@ -385,9 +385,11 @@ def _assemble_index(dev_dir: Path, outcomes: dict[str, _Outcome], cache: BuildCa
     """Index the packages in ``dev_dir``: drop failed targets' and superseded ones, refuse broken files."""
     current = {pg_id: o.package.filename for pg_id, o in outcomes.items() if o.package}
     failed = {pg_id for pg_id, o in outcomes.items() if o.error}
+    # This run's packages were hashed already (just written, or checked by _still_there).
+    hashed = {o.package.filename: o.package.sha1sum for o in outcomes.values() if o.package}
     packages, live = [], set()
     for path in sorted(dev_dir.glob("*.tar.bz2")):
-        sha1sum = sha1_file(path)
+        sha1sum = hashed.get(path.name) or sha1_file(path)
         package = cache.package(sha1sum)
         if package is None or package.filename != path.name:
             try:
