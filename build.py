@@ -34,7 +34,6 @@ from repo.packaging import pack, source_date_epoch
 from repo.progress import Progress
 from repo.rsynchook import builtin_rsync
 from repo.validation.builtplugin import validate_built_tree
-from repo.validation.dhcpclasses import check_dhcp_classes
 from repo.validation.findings import Finding, errors, first_error, from_error, ordered
 from repo.validation.firmware import vendor_folder
 from repo.validation.sources import locate, shown
@@ -209,8 +208,7 @@ def check_built_target(target: Target, tree: Path, built: Path, firmware_dir: Pa
     """
     if firmware_dir is None:
         firmware_dir = vendor_folder(target.build_file.parent.parent, target.plugin)
-    findings = validate_built_tree(tree, target.pg_id, firmware_dir)
-    findings += check_dhcp_classes(target.build_file.parent, tree)
+    findings = validate_built_tree(tree, target.pg_id, firmware_dir, target.build_file.parent)
     return locate(findings, tree, target.build_file.parent, target.target_id, built)
 
 

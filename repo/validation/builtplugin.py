@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from repo.validation import firmware, python, templates, tree
+from repo.validation.dhcpclasses import check_dhcp_classes
 from repo.validation.findings import Finding, error
 from repo.validation.pkgsdb import PKGS_DB, PkgsDb, check_pkgs_db
 from repo.validation.plugininfo import check_plugin_info
@@ -25,6 +26,7 @@ class BuiltPlugin:
     root: Path
     pg_id: str
     firmware_dir: Path | None = None  # where pkgs.db's files may be kept locally (None: not checked)
+    source_folder: Path | None = None  # the build plugin folder, for its dhcp.toml (None: not checked)
 
     @cached_property
     def entries(self) -> tree.Entries:
@@ -89,10 +91,17 @@ def _firmware(plugin: BuiltPlugin) -> list[Finding]:
     return firmware.check_firmware(pkgs, plugin.firmware_dir, PKGS_DB)
 
 
-CHECKS: list[Check] = [_plugin_info, _pkgs_db, _python, _templates, _layout, _firmware]
+def _dhcp(plugin: BuiltPlugin) -> list[Finding]:
+    if plugin.source_folder is None:
+        return []
+    return check_dhcp_classes(plugin.source_folder, plugin.plugin_info[0])
 
 
-def validate_built_tree(root: Path, pg_id: str, firmware_dir: Path | None = None) -> list[Finding]:
+CHECKS: list[Check] = [_plugin_info, _pkgs_db, _python, _templates, _layout, _firmware, _dhcp]
+
+
+def validate_built_tree(root: Path, pg_id: str, firmware_dir: Path | None = None,
+                        source_folder: Path | None = None) -> list[Finding]:
     """All findings about the plugin ``pg_id`` built in ``root``, with plugin-relative paths."""
-    plugin = BuiltPlugin(Path(root), pg_id, firmware_dir)
+    plugin = BuiltPlugin(Path(root), pg_id, firmware_dir, source_folder)
     return [finding for check in CHECKS for finding in check(plugin)]
