@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+INV = [sys.executable, "-m", "invoke", "--search-root", str(ROOT)]  # `inv` with the project's tasks.py
+
+
+def run_inv(*args: str, cwd: Path, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """Run `inv ARGS` in ``cwd`` as a user would; the user's PROVD_REPO is left out, ``env`` added."""
+    environment = {k: v for k, v in os.environ.items() if k != "PROVD_REPO"}
+    environment.update(env or {})
+    return subprocess.run(INV + list(args), cwd=cwd, env=environment, capture_output=True, text=True, timeout=300,
+                          **kwargs)
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -85,10 +84,9 @@ def dev_build(root: Path, versions: dict[str, str], **info) -> Path:
 @contextlib.contextmanager
 def serving(repo: Path, cwd: Path) -> Iterator[str]:
     """`inv serve` for a local repository on a free port of 127.0.0.1; yields its base URL."""
-    from tests.conftest import ROOT
+    from tests.conftest import INV  # here: conftest imports this module
 
-    process = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "serve",
-                                "--repo", str(repo), "--port", "0"],
+    process = subprocess.Popen([*INV, "serve", "--repo", str(repo), "--port", "0"],
                                cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline()

@@ -14,7 +14,7 @@ import pytest
 
 import build
 from repo.errors import ToolchainError
-from tests.conftest import ENTRY_PY, ROOT, acme_plugin, plugin_info, write_tree
+from tests.conftest import ENTRY_PY, ROOT, acme_plugin, plugin_info, run_inv, write_tree
 
 
 def build_quietly(plugins_dir: Path, build_dir: Path, *selectors: str, jobs: int = 2) -> build.BuildResult:
@@ -277,10 +277,6 @@ def test_failure_exit_code_and_one_line_via_inv(plugins_dir, tmp_path):
                       cwd=tmp_path)
     assert "Traceback" in verbose.stderr and verbose.returncode == 1
 
-
-def run_inv(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_inv_build_accepts_bare_selectors(plugins_dir, tmp_path, two_plugins):

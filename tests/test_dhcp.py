@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pytest
 from repo.dhcp import DhcpClass, VendorDhcp, load_dhcp_data, load_dhcp_file, models_without_class
 from repo.dhcpbundle import render_bundle, write_bundle
 from repo.errors import ToolchainError
-from tests.conftest import ROOT, write_tree
+from tests.conftest import ROOT, run_inv, write_tree
 from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update
 
 DIGIUM_MODELS = {"D40", "D45", "D50", "D60", "D62", "D65", "D70"}
@@ -158,10 +156,6 @@ def test_bundle_is_reproducible_and_safe(plugins, tmp_path, monkeypatch):
     third = bundle_from(plugins, tmp_path / "c" / "dhcpd.tar.bz2")
     assert {m.mtime for m in tarfile.open(third).getmembers()} == {1700000000}
 
-
-def run_inv(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_inv_dhcp_writes_the_bundle_or_one_error_line(plugins, tmp_path):

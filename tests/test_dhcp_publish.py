@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
-import sys
 import tarfile
 import urllib.request
 from pathlib import Path
@@ -17,8 +15,9 @@ from repo.dhcpbundle import check_bundle, render_bundle, write_bundle
 from repo.dhcppublish import BUNDLE_KEY, publish_bundle
 from repo.errors import ToolchainError
 from repo.progress import TransferProgress
-from tests.conftest import ROOT, write_tree
+from tests.conftest import ROOT, run_inv, write_tree
 from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update
+from tests.repo_fixtures import serving
 from tests.s3server import new_bucket
 
 
@@ -111,25 +110,16 @@ def test_dhcpd_update_round_trip_through_inv_serve(tmp_path):
     plugins = tmp_path / "plugins"
     shutil.copytree(ROOT / "plugins" / "xivo_digium", plugins / "xivo_digium")
     repo, build_dir = tmp_path / "repo", tmp_path / "_build"
-    done = subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "upload-dhcp",
-                           "--repo", str(repo), "--plugins-dir", str(plugins), "--build-dir", str(build_dir)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = run_inv("upload-dhcp", "--repo", str(repo), "--plugins-dir", str(plugins), "--build-dir", str(build_dir),
+                   cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"published {repo}/dhcpd-update/dhcpd.tar.bz2" in done.stdout
-    server = subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "serve",
-                               "--repo", str(repo), "--port", "0"],
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        url = server.stdout.readline().split(" at ", 1)[1].split()[0]
-        assert url.startswith("http://127.0.0.1:")
+    with serving(repo, tmp_path) as url:
         with urllib.request.urlopen(url + "dhcpd-update/dhcpd.tar.bz2", timeout=10) as response:
             assert response.status == 200
             downloaded = tmp_path / "download" / "dhcpd.tar.bz2"
             downloaded.parent.mkdir()
             downloaded.write_bytes(response.read())
-    finally:
-        server.terminate()
-        server.wait(10)
     assert downloaded.read_bytes() == (build_dir / "dhcpd.tar.bz2").read_bytes()
     etc = tmp_path / "etc-dhcp"
     extract_like_dhcpd_update(downloaded, etc)
@@ -144,10 +134,8 @@ def test_upload_dhcp_refuses_a_broken_rule_with_one_line(tmp_path):
     plugins = tmp_path / "plugins"
     write_tree(plugins, {"acme/build.py": "", "acme/dhcp.toml": 'vendor = "Acme"\nprovd_path = "/Acme"\n'
                                                               '[[class]]\nmodel = "X"\nmac_prefixes = ["zz"]\n'})
-    done = subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "upload-dhcp",
-                           "--repo", str(tmp_path / "repo"), "--plugins-dir", str(plugins),
-                           "--build-dir", str(tmp_path / "_build")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = run_inv("upload-dhcp", "--repo", str(tmp_path / "repo"), "--plugins-dir", str(plugins),
+                   "--build-dir", str(tmp_path / "_build"), cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.strip() == (f"error: {plugins / 'acme/dhcp.toml'}:5: [[class]] #1: mac_prefixes must be a "
                                    'list of MAC prefixes like "00:0f:d3"')

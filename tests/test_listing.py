@@ -13,7 +13,7 @@ from repo.listing import heading, select, to_json, to_table
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_promote, plan_upload
 from tests.repo_fixtures import dev_build
-from tests.test_publish_cli import inv
+from tests.conftest import run_inv
 
 
 def entry(version: str, capabilities: dict, description: str = "Phones") -> dict:
@@ -82,18 +82,18 @@ def published(repo_address, tmp_path) -> str:
 
 
 def test_inv_list_and_diff(published, tmp_path):
-    table = inv("list", "--repo", published, "--channel", "dev", cwd=tmp_path, env={"COLUMNS": "120"})
+    table = run_inv("list", "--repo", published, "--channel", "dev", cwd=tmp_path, env={"COLUMNS": "120"})
     assert table.returncode == 0, table.stderr
     assert f"dev channel of {open_repository(published).url()}: 2 plugin(s)" in table.stdout
     assert [line.split("│")[1:4] for line in table.stdout.splitlines() if line.startswith("│")] == [
         [" acme   ", " 0.4     ", " Acme P1 "], [" beta   ", " 1.0     ", " Acme P1 "]]
 
-    listed = json.loads(inv("list", "--repo", published, "--model", "p1", "--json", cwd=tmp_path).stdout)
+    listed = json.loads(run_inv("list", "--repo", published, "--model", "p1", "--json", cwd=tmp_path).stdout)
     assert (listed["channel"], [(p["id"], p["version"]) for p in listed["plugins"]]) == ("stable", [("acme", "0.3")])
-    none = inv("list", "--repo", published, "--model", "nokia", cwd=tmp_path)
+    none = run_inv("list", "--repo", published, "--model", "nokia", cwd=tmp_path)
     assert none.returncode == 0 and "supports a model matching 'nokia'" in none.stdout
 
-    diff = inv("diff", "--repo", published, "dev", "stable", cwd=tmp_path)
+    diff = run_inv("diff", "--repo", published, "dev", "stable", cwd=tmp_path)
     assert diff.returncode == 0, diff.stderr
     assert diff.stdout.splitlines()[:4] == [
         "promoting dev into stable: 1 new, 1 upgraded, 0 unchanged",
@@ -101,7 +101,7 @@ def test_inv_list_and_diff(published, tmp_path):
         '    ~ description: "A test plugin" -> "Acme and Beta phones"',
         "+ beta 1.0: new",
     ]
-    document = json.loads(inv("diff", "--repo", published, "--json", "--from", "stable", "--to", "dev",
+    document = json.loads(run_inv("diff", "--repo", published, "--json", "--from", "stable", "--to", "dev",
                               cwd=tmp_path).stdout)
     assert [(p["id"], p["change"]) for p in document["plugins"]] == [("acme", "downgrade"), ("beta", "only-in-to")]
 
@@ -120,5 +120,5 @@ def test_inv_list_and_diff_mistakes(published, tmp_path):
          "yet (no plugins.db)\n"),
     ]
     for args, message in cases:
-        result = inv(*args, cwd=tmp_path)
+        result = run_inv(*args, cwd=tmp_path)
         assert (result.returncode, result.stderr) == (1, message), args

@@ -7,13 +7,12 @@ import os
 import re
 import struct
 import subprocess
-import sys
 import termios
 
 import pytest
 
 from repo.progress import Progress, TransferProgress
-from tests.conftest import ROOT
+from tests.conftest import INV
 from tests.repo_fixtures import dev_build
 
 COLOUR = re.compile(r"\x1b\[[0-9;]*m")
@@ -129,7 +128,7 @@ def test_inv_build_and_upload_in_a_pseudo_terminal(tmp_path):
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"}
     env.pop("PROVD_REPO", None)
-    command = [sys.executable, "-m", "invoke", "--search-root", str(ROOT)]
+    command = INV
     process = subprocess.Popen(
         command + ["build", "--plugins-dir", str(plugins), "--build-dir", str(tmp_path / "_build"), "--jobs", "2",
                    "upload", "--repo", str(tmp_path / "repo"), "--build-dir", str(tmp_path / "_build")],

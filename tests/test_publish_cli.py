@@ -1,22 +1,12 @@
 """The publishing tasks from the command line: addresses from options, env and config; plans; words."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from repo.address import open_repository
 from repo.channel import read_index
-from tests.conftest import ROOT, acme_plugin
+from tests.conftest import ROOT, acme_plugin, run_inv
 from tests.repo_fixtures import dev_build
 
-
-def inv(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "PROVD_REPO"}
-    environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args], cwd=cwd,
-                          env=environment, capture_output=True, text=True, timeout=120)
 
 
 def ids(address: str, channel: str) -> dict[str, str]:
@@ -33,10 +23,10 @@ def test_upload_builds_first_when_there_is_no_dev_index(tmp_path):
         "    shutil.copy('1.0/entry.py', path)\n"
         "    shutil.copy('common/common.py', path)\n")
     repo = tmp_path / "repo"
-    plan = inv("upload", "--repo", str(repo), "--dry-run", cwd=tmp_path)
+    plan = run_inv("upload", "--repo", str(repo), "--dry-run", cwd=tmp_path)
     assert plan.returncode == 0 and "would run the default build" in plan.stdout
     assert not (tmp_path / "_build").exists() and not repo.exists()
-    result = inv("upload", "--repo", str(repo), cwd=tmp_path)
+    result = run_inv("upload", "--repo", str(repo), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1 package(s) transferred" in result.stdout
     assert f"uploaded {repo}/dev/acme-1.0-0.3.tar.bz2 (" in result.stderr
@@ -47,10 +37,10 @@ def test_repository_from_env_and_from_invoke_config(tmp_path):
     build_dir = dev_build(tmp_path, {"acme": "0.3"})
     config = tmp_path / "invoke.yaml"
     config.write_text(f"provd:\n  repo: {tmp_path / 'configured'}\n")
-    by_config = inv("-f", str(config), "upload", "--build-dir", str(build_dir), cwd=tmp_path)
+    by_config = run_inv("-f", str(config), "upload", "--build-dir", str(build_dir), cwd=tmp_path)
     assert by_config.returncode == 0, by_config.stderr
     assert ids(str(tmp_path / "configured"), "dev") == {"acme": "0.3"}
-    by_env = inv("-f", str(config), "upload", "--build-dir", str(build_dir), cwd=tmp_path,
+    by_env = run_inv("-f", str(config), "upload", "--build-dir", str(build_dir), cwd=tmp_path,
                  env={"PROVD_REPO": f"file://{tmp_path}/from-env"})
     assert by_env.returncode == 0, by_env.stderr
     assert ids(str(tmp_path / "from-env"), "dev") == {"acme": "0.3"}
@@ -59,7 +49,7 @@ def test_repository_from_env_and_from_invoke_config(tmp_path):
 def test_default_repository_is_the_projects_repo_folder(tmp_path):
     build_dir = dev_build(tmp_path, {"acme": "0.3"})
     existed = (ROOT / "_repo").exists()
-    plan = inv("upload", "--build-dir", str(build_dir), "--dry-run", cwd=tmp_path)
+    plan = run_inv("upload", "--build-dir", str(build_dir), "--dry-run", cwd=tmp_path)
     assert plan.returncode == 0, plan.stderr
     assert plan.stdout.startswith(f"dev channel of {ROOT / '_repo'}:\n")
     assert "dry run: nothing changed" in plan.stdout
@@ -69,22 +59,22 @@ def test_default_repository_is_the_projects_repo_folder(tmp_path):
 def test_promote_remove_and_the_stable_flow_from_the_command_line(tmp_path):
     build_dir = dev_build(tmp_path, {"acme": "0.3", "beta": "1.0", "gamma": "2.0"})
     repo = str(tmp_path / "repo")
-    assert inv("upload", "--repo", repo, "--build-dir", str(build_dir), cwd=tmp_path).returncode == 0
-    promoted = inv("promote", "--repo", repo, "acme", "beta", cwd=tmp_path)
+    assert run_inv("upload", "--repo", repo, "--build-dir", str(build_dir), cwd=tmp_path).returncode == 0
+    promoted = run_inv("promote", "--repo", repo, "acme", "beta", cwd=tmp_path)
     assert promoted.returncode == 0, promoted.stderr
     assert ids(repo, "stable") == {"acme": "0.3", "beta": "1.0"}
-    plan = inv("remove", "--repo", repo, "--channel", "stable", "beta", "--dry-run", cwd=tmp_path)
+    plan = run_inv("remove", "--repo", repo, "--channel", "stable", "beta", "--dry-run", cwd=tmp_path)
     assert "archive  beta-1.0.tar.bz2" in plan.stdout and "- beta 1.0" in plan.stdout
     assert ids(repo, "stable") == {"acme": "0.3", "beta": "1.0"}
-    removed = inv("remove", "--repo", repo, "--channel", "stable", "beta", cwd=tmp_path)
+    removed = run_inv("remove", "--repo", repo, "--channel", "stable", "beta", cwd=tmp_path)
     assert removed.returncode == 0, removed.stderr
     assert ids(repo, "stable") == {"acme": "0.3"} and ids(repo, "archive") == {"beta": "1.0"}
 
-    assert inv("download-stable", "--repo", repo, "--build-dir", str(build_dir), cwd=tmp_path).returncode == 0
+    assert run_inv("download-stable", "--repo", repo, "--build-dir", str(build_dir), cwd=tmp_path).returncode == 0
     (build_dir / "stable/gamma-2.0.tar.bz2").write_bytes((build_dir / "dev/gamma-2.0.tar.bz2").read_bytes())
-    plan = inv("upload-stable", "--repo", repo, "--build-dir", str(build_dir), "--dry-run", cwd=tmp_path)
+    plan = run_inv("upload-stable", "--repo", repo, "--build-dir", str(build_dir), "--dry-run", cwd=tmp_path)
     assert "upload   gamma-2.0.tar.bz2" in plan.stdout and "+ gamma 2.0" in plan.stdout
-    uploaded = inv("upload-stable", "--repo", repo, "--build-dir", str(build_dir), cwd=tmp_path)
+    uploaded = run_inv("upload-stable", "--repo", repo, "--build-dir", str(build_dir), cwd=tmp_path)
     assert uploaded.returncode == 0, uploaded.stderr
     assert ids(repo, "stable") == {"acme": "0.3", "gamma": "2.0"}
 
@@ -103,5 +93,5 @@ def test_mistakes_are_one_line_and_exit_1(tmp_path):
          "a file:// URL\n"),
     ]
     for args, message in cases:
-        result = inv(*args, cwd=tmp_path)
+        result = run_inv(*args, cwd=tmp_path)
         assert (result.returncode, result.stderr) == (1, message), args

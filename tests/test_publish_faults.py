@@ -7,8 +7,6 @@ import io
 import os
 import socket
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +17,7 @@ from repo.errors import ToolchainError
 from repo.progress import TransferProgress
 from repo.publish import apply, plan_upload
 from repo.storage.local import LocalStorage
-from tests.conftest import ROOT
+from tests.conftest import INV, run_inv
 from tests.pages import package_links
 from tests.repo_fixtures import dev_build
 from tests.s3server import new_bucket
@@ -211,17 +209,12 @@ def test_unreachable_endpoint_is_named_without_its_credentials(aws_env, builds, 
 
 # --- through the command line --------------------------------------------------------------------
 
-def inv(*args: str, cwd: Path, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args]
-    return subprocess.run(command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=120, **kwargs)
-
 
 def test_cli_error_is_one_line_and_never_shows_credentials(aws_env, builds, tmp_path):
-    result = inv("upload", "--repo", "s3://provd-no-such-bucket", "--build-dir", str(builds[0]), cwd=tmp_path)
+    result = run_inv("upload", "--repo", "s3://provd-no-such-bucket", "--build-dir", str(builds[0]), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == "error: s3://provd-no-such-bucket: no such bucket\n"
-    plan = inv("upload", "--repo", "s3://provd-no-such-bucket", "--build-dir", str(builds[0]), "--dry-run",
+    plan = run_inv("upload", "--repo", "s3://provd-no-such-bucket", "--build-dir", str(builds[0]), "--dry-run",
                cwd=tmp_path)
     for output in (result.stdout, result.stderr, plan.stdout, plan.stderr):
         assert aws_env["AWS_SECRET_ACCESS_KEY"] not in output and aws_env["AWS_ACCESS_KEY_ID"] not in output
@@ -238,7 +231,7 @@ def test_two_publishers_at_once_both_end_up_in_the_index(backend, tmp_path, requ
             address = f"s3://{new_bucket(env['AWS_ENDPOINT_URL'])}/plugins"
         else:
             address = str(tmp_path / f"repo-{attempt}")
-        processes = [subprocess.Popen([sys.executable, "-m", "invoke", "--search-root", str(ROOT), "upload",
+        processes = [subprocess.Popen([*INV, "upload",
                                        "--repo", address, "--build-dir", str(build_dir)],
                                       cwd=tmp_path, env={**os.environ, **env}, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)

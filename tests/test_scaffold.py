@@ -17,9 +17,8 @@ from repo.dhcpbundle import render_bundle, write_bundle
 from repo.errors import ToolchainError
 from repo.scaffold import create, plan_plugin
 from repo.validation.pkgsdb import check_pkgs_db
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_inv
 from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update
-from tests.test_build import run_inv
 
 MODELS = ("P1", "P10", "X-2.b")
 

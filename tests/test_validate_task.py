@@ -5,8 +5,7 @@ import json
 import os
 
 import build
-from tests.conftest import ROOT, acme_plugin, valid_plugin, write_tree
-from tests.test_build import run_inv
+from tests.conftest import ROOT, acme_plugin, run_inv, valid_plugin, write_tree
 
 BROKEN_TEMPLATE = "<config>\n{% if x %}\n</config>\n"
 
