@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from repo.archive import PackageInfo, inspect_package
-from repo.buildcache import BuildCache, toolchain_fingerprint, tree_digest
+from repo.build.buildcache import BuildCache, toolchain_fingerprint, tree_digest
+from repo.build.packaging import pack, source_date_epoch
+from repo.build.rsynchook import builtin_rsync
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
-from repo.index import INDEX_NAME, Index
-from repo.packaging import pack, source_date_epoch
-from repo.progress import Progress
-from repo.rsynchook import builtin_rsync
+from repo.package.archive import PackageInfo, inspect_package
+from repo.package.index import INDEX_NAME, Index
+from repo.ui.progress import Progress
 from repo.validation.builtplugin import validate_built_tree
 from repo.validation.findings import Finding, errors, first_error, from_error, ordered
 from repo.validation.firmware import vendor_folder

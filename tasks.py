@@ -8,18 +8,20 @@ from pathlib import Path
 from invoke import Exit, task
 
 import build as engine
-from repo import publish, stablesync
-from repo.address import open_repository, repository_address
-from repo.channel import check_channel, index_key, read_index
-from repo.cli import install_trailing_words, reports_errors
-from repo.dhcp import DATA_FILE as DHCP_DATA_FILE, load_dhcp_data
-from repo.dhcpbundle import BUNDLE_NAME, render_bundle, write_bundle
-from repo.dhcppublish import publish_bundle
+from repo.catalog.indexdiff import diff_indexes
+from repo.dhcp.bundle import BUNDLE_NAME, render_bundle, write_bundle
+from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
+from repo.dhcp.data import load_dhcp_data
+from repo.dhcp.publish import publish_bundle
 from repo.errors import ToolchainError
-from repo.index import INDEX_NAME
-from repo.indexdiff import diff_indexes
+from repo.package.index import INDEX_NAME
+from repo.publish import plan as publish
+from repo.publish import stablesync
+from repo.publish.address import open_repository, repository_address
+from repo.publish.channel import check_channel, index_key, read_index
 from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
-from repo.terminal import printable
+from repo.ui.cli import install_trailing_words, reports_errors
+from repo.ui.terminal import printable
 from repo.validation.findings import count, errors, plural
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -239,7 +241,7 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
     """List a channel's plugins: id, version, phone models, description."""
     from rich.console import Console  # rich is slow to import: only when needed
 
-    from repo import listing
+    from repo.catalog import listing
 
     storage = _repository(c, repo)
     current = read_index(storage, check_channel(channel))
@@ -277,8 +279,8 @@ def diff(c, from_, to, repo=None, json=False):
 @reports_errors
 def serve(c, repo=None, port=8667, bind="127.0.0.1"):
     """Serve a local repository over HTTP; use http://HOST:PORT/<channel>/ as provd's plugin server URL."""
-    from repo.serve import make_server
-    from repo.storage.local import LocalStorage
+    from repo.publish.serve import make_server
+    from repo.publish.storage.local import LocalStorage
 
     storage = _repository(c, repo)
     if not isinstance(storage, LocalStorage):

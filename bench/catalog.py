@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from repo.catalog import described_index_sha1, render  # noqa: E402
-from repo.index import Index  # noqa: E402
+from repo.catalog.page import described_index_sha1, render  # noqa: E402
+from repo.package.index import Index  # noqa: E402
 
 
 def channel(plugins: int, models: int) -> Index:

@@ -22,11 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from repo.archive import inspect_package  # noqa: E402
-from repo.fileutil import write_atomic  # noqa: E402
-from repo.index import INDEX_NAME, Index  # noqa: E402
-from repo.packaging import pack  # noqa: E402
 from timing import timed  # noqa: E402
+
+from repo.build.packaging import pack  # noqa: E402
+from repo.fileutil import write_atomic  # noqa: E402
+from repo.package.archive import inspect_package  # noqa: E402
+from repo.package.index import INDEX_NAME, Index  # noqa: E402
 
 S3_CLASSIC = """
 import sys, boto3

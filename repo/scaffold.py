@@ -23,8 +23,8 @@ import jinja2
 
 from repo.errors import ToolchainError
 from repo.fileutil import write_atomic
+from repo.package.version import is_version
 from repo.templating import template_environment
-from repo.version import is_version
 
 DEFAULT_VERSION = "1.0"
 PLUGIN_INFO_VERSION = "0.1"

@@ -211,4 +211,10 @@ def valid_plugin(plugins_dir: Path, name: str = "xivo_acme", pg_id: str = "xivo-
     return plugins_dir / name
 
 # Repositories (a local folder or a bucket of moto's S3 server) for the publishing tests.
-from tests.repo_fixtures import aws_env, dev_build, fault_proxy, moto_endpoint, repo_address  # noqa: E402,F401
+from tests.repo_fixtures import (  # noqa: E402,F401
+    aws_env,
+    dev_build,
+    fault_proxy,
+    moto_endpoint,
+    repo_address,
+)

@@ -61,7 +61,11 @@ def dev_build(root: Path, versions: dict[str, str], **info) -> Path:
     import io
 
     import build
-    from tests.conftest import ENTRY_PY, plugin_info, write_tree  # here: conftest imports this module
+    from tests.conftest import (  # here: conftest imports this module
+        ENTRY_PY,
+        plugin_info,
+        write_tree,
+    )
 
     plugins = root / "plugins"
     for plugin_id, version in versions.items():

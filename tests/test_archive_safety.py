@@ -8,8 +8,8 @@ import tarfile
 import pytest
 
 import build
-from repo.archive import inspect_package, inspect_package_bytes
 from repo.errors import ToolchainError
+from repo.package.archive import inspect_package, inspect_package_bytes
 from tests.conftest import ENTRY_PY, valid_plugin
 
 PLUGIN_ID = "acme-1.0"

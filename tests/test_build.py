@@ -473,7 +473,7 @@ def test_parallel_build_while_other_threads_run(plugins_dir, tmp_path):
 
 def test_bare_words_become_selectors_but_task_names_stay_tasks():
     import tasks
-    from repo.cli import accept_trailing_words
+    from repo.ui.cli import accept_trailing_words
     argv = ["build", "-j", "3", "xivo_digium", "--build-dir", "out", "acme:1.0", "upload", "--dry-run"]
     assert accept_trailing_words({"build": (tasks.build, "selector")}, argv, frozenset({"build", "upload"})) == [
         "build", "-j", "3", "--selector=xivo_digium", "--build-dir", "out", "--selector=acme:1.0", "upload",

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from repo.address import open_repository
-from repo.catalog import described_index_sha1, render
-from repo.channel import read_index
-from repo.httpmeta import SHORT_CACHE
-from repo.index import Index
-from repo.progress import TransferProgress
-from repo.publish import apply, plan_promote, plan_remove, plan_upload
+from repo.catalog.page import described_index_sha1, render
+from repo.package.index import Index
+from repo.publish.address import open_repository
+from repo.publish.channel import read_index
+from repo.publish.httpmeta import SHORT_CACHE
+from repo.publish.plan import apply, plan_promote, plan_remove, plan_upload
+from repo.ui.progress import TransferProgress
 from tests.pages import package_links, parse
 from tests.repo_fixtures import dev_build
 

@@ -8,9 +8,9 @@ from urllib.parse import urljoin
 
 from PIL import Image
 
-from repo.address import open_repository
-from repo.progress import TransferProgress
-from repo.publish import apply, plan_promote, plan_upload
+from repo.publish.address import open_repository
+from repo.publish.plan import apply, plan_promote, plan_upload
+from repo.ui.progress import TransferProgress
 from tests.browser import dump_dom, screenshot
 from tests.pages import parse
 from tests.repo_fixtures import dev_build, serving

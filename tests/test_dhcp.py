@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from repo.dhcp import DhcpClass, VendorDhcp, load_dhcp_data, load_dhcp_file, models_without_class
-from repo.dhcpbundle import render_bundle, write_bundle
+from repo.dhcp.bundle import render_bundle, write_bundle
+from repo.dhcp.data import (
+    DhcpClass,
+    VendorDhcp,
+    load_dhcp_data,
+    load_dhcp_file,
+    models_without_class,
+)
 from repo.errors import ToolchainError
 from tests.conftest import ROOT, run_inv, write_tree
 from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update

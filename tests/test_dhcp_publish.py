@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from repo.address import open_repository
-from repo.dhcp import load_dhcp_data
-from repo.dhcpbundle import check_bundle, render_bundle, write_bundle
-from repo.dhcppublish import BUNDLE_KEY, publish_bundle
+from repo.dhcp.bundle import check_bundle, render_bundle, write_bundle
+from repo.dhcp.data import load_dhcp_data
+from repo.dhcp.publish import BUNDLE_KEY, publish_bundle
 from repo.errors import ToolchainError
-from repo.progress import TransferProgress
+from repo.publish.address import open_repository
+from repo.ui.progress import TransferProgress
 from tests.conftest import ROOT, run_inv, write_tree
 from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update
 from tests.repo_fixtures import serving

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 import json
 
-from repo.index import Index
-from repo.indexdiff import DOWNGRADE, NEW, ONLY_IN_TARGET, REBUILT, UPGRADE, ModelChange, diff_indexes
+from repo.catalog.indexdiff import (
+    DOWNGRADE,
+    NEW,
+    ONLY_IN_TARGET,
+    REBUILT,
+    UPGRADE,
+    ModelChange,
+    diff_indexes,
+)
+from repo.package.index import Index
 
 P1 = {"lines": 2, "protocol": "sip", "type": "deskphone"}
 

@@ -7,13 +7,13 @@ import json
 import pytest
 from rich.console import Console
 
-from repo.address import open_repository
-from repo.index import Index
-from repo.listing import heading, select, to_json, to_table
-from repo.progress import TransferProgress
-from repo.publish import apply, plan_promote, plan_upload
-from tests.repo_fixtures import dev_build
+from repo.catalog.listing import heading, select, to_json, to_table
+from repo.package.index import Index
+from repo.publish.address import open_repository
+from repo.publish.plan import apply, plan_promote, plan_upload
+from repo.ui.progress import TransferProgress
 from tests.conftest import run_inv
+from tests.repo_fixtures import dev_build
 
 
 def entry(version: str, capabilities: dict, description: str = "Phones") -> dict:

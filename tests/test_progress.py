@@ -11,7 +11,7 @@ import termios
 
 import pytest
 
-from repo.progress import Progress, TransferProgress
+from repo.ui.progress import Progress, TransferProgress
 from tests.conftest import INV
 from tests.repo_fixtures import dev_build
 

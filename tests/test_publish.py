@@ -9,14 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from repo.address import open_repository
-from repo.channel import publish_file, read_index
 from repo.errors import ToolchainError
-from repo.httpmeta import CHANNELS
-from repo.index import Index
-from repo.progress import TransferProgress
-from repo.publish import apply, plan_promote, plan_remove, plan_upload
-from repo.stablesync import download_stable, plan_download, plan_upload_stable, record_upload
+from repo.package.index import Index
+from repo.publish.address import open_repository
+from repo.publish.channel import publish_file, read_index
+from repo.publish.httpmeta import CHANNELS
+from repo.publish.plan import apply, plan_promote, plan_remove, plan_upload
+from repo.publish.stablesync import (
+    download_stable,
+    plan_download,
+    plan_upload_stable,
+    record_upload,
+)
+from repo.ui.progress import TransferProgress
 from tests.conftest import plugin_info
 from tests.repo_fixtures import dev_build
 

@@ -1,12 +1,10 @@
 """The publishing tasks from the command line: addresses from options, env and config; plans; words."""
 from __future__ import annotations
 
-
-from repo.address import open_repository
-from repo.channel import read_index
+from repo.publish.address import open_repository
+from repo.publish.channel import read_index
 from tests.conftest import ROOT, acme_plugin, run_inv
 from tests.repo_fixtures import dev_build
-
 
 
 def ids(address: str, channel: str) -> dict[str, str]:

@@ -10,13 +10,13 @@ import subprocess
 
 import pytest
 
-from repo.address import open_repository
-from repo.catalog import described_index_sha1
-from repo.channel import read_index
+from repo.catalog.page import described_index_sha1
 from repo.errors import ToolchainError
-from repo.progress import TransferProgress
-from repo.publish import apply, plan_upload
-from repo.storage.local import LocalStorage
+from repo.publish.address import open_repository
+from repo.publish.channel import read_index
+from repo.publish.plan import apply, plan_upload
+from repo.publish.storage.local import LocalStorage
+from repo.ui.progress import TransferProgress
 from tests.conftest import INV, run_inv
 from tests.pages import package_links
 from tests.repo_fixtures import dev_build

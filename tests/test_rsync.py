@@ -1,4 +1,4 @@
-"""repo.rsync must leave exactly the tree the real rsync leaves (paths, types, bytes, link
+"""repo.build.rsync must leave exactly the tree the real rsync leaves (paths, types, bytes, link
 targets, permission bits) for every argv in the supported subset."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from repo import rsync
+from repo.build import rsync
 from repo.errors import ToolchainError
 
 RSYNC = shutil.which("rsync")
@@ -113,9 +113,9 @@ def sync_stamps(work: Path, dest: Path) -> None:
 
 
 def compare(tmp_path: Path, args: list[str], prepop: str | None = None, allow_error: bool = False) -> dict | None:
-    """Run real rsync and repo.rsync with the same args (DEST replaced) and the same cwd; compare.
+    """Run real rsync and repo.build.rsync with the same args (DEST replaced) and the same cwd; compare.
 
-    With allow_error, a failing rsync is fine provided repo.rsync raises ToolchainError too.
+    With allow_error, a failing rsync is fine provided repo.build.rsync raises ToolchainError too.
     """
     work = tmp_path / "work"
     if not work.exists():

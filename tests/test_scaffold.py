@@ -11,11 +11,11 @@ import pytest
 
 import build
 import tasks
-from repo.cli import accept_trailing_words
-from repo.dhcp import load_dhcp_data
-from repo.dhcpbundle import render_bundle, write_bundle
+from repo.dhcp.bundle import render_bundle, write_bundle
+from repo.dhcp.data import load_dhcp_data
 from repo.errors import ToolchainError
 from repo.scaffold import create, plan_plugin
+from repo.ui.cli import accept_trailing_words
 from repo.validation.pkgsdb import check_pkgs_db
 from tests.conftest import ROOT, run_inv
 from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update

@@ -7,10 +7,10 @@ import urllib.request
 
 import pytest
 
-from repo.address import open_repository
-from repo.httpmeta import LONG_CACHE, SHORT_CACHE
-from repo.progress import TransferProgress
-from repo.publish import apply, plan_promote, plan_upload
+from repo.publish.address import open_repository
+from repo.publish.httpmeta import LONG_CACHE, SHORT_CACHE
+from repo.publish.plan import apply, plan_promote, plan_upload
+from repo.ui.progress import TransferProgress
 from tests import provd_standin
 from tests.repo_fixtures import dev_build, serving
 from tests.s3server import new_bucket

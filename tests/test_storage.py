@@ -8,14 +8,14 @@ from pathlib import Path
 import boto3
 import pytest
 
-from repo.address import open_repository, repository_address
-from repo.channel import update_index
 from repo.errors import ToolchainError
-from repo.httpmeta import LONG_CACHE, SHORT_CACHE, HttpMeta, http_meta
-from repo.index import Index
-from repo.storage import Conflict, Stat
-from repo.storage.local import KEEP_GENERATIONS, LocalStorage
-from repo.storage.s3 import S3Storage, redact_url
+from repo.package.index import Index
+from repo.publish.address import open_repository, repository_address
+from repo.publish.channel import update_index
+from repo.publish.httpmeta import LONG_CACHE, SHORT_CACHE, HttpMeta, http_meta
+from repo.publish.storage import Conflict, Stat
+from repo.publish.storage.local import KEEP_GENERATIONS, LocalStorage
+from repo.publish.storage.s3 import S3Storage, redact_url
 
 
 @pytest.fixture

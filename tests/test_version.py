@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from repo.version import InvalidVersion, Version, is_version
+from repo.package.version import InvalidVersion, Version, is_version
 
 # Each list is in strictly increasing order.
 ORDERED = [

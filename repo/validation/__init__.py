@@ -2,5 +2,5 @@
 
 Each module checks one kind of file and returns Findings; ``builtplugin`` runs them
 all over a built plugin tree. This package file stays empty on purpose: the low
-layers (``repo.plugininfo``, ``repo.archive``) import single modules from here.
+layers (``repo.package.plugininfo``, ``repo.package.archive``) import single modules from here.
 """

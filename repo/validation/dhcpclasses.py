@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repo.dhcp import DATA_FILE, load_dhcp_file, models_without_class
+from repo.dhcp.data import DATA_FILE, load_dhcp_file, models_without_class
 from repo.errors import ToolchainError
-from repo.models import WILDCARD, models_of
+from repo.package.models import WILDCARD, models_of
 from repo.validation.findings import Finding, from_error, warning
 from repo.validation.tree import PLUGIN_INFO
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 import os
 
+from repo.package.version import is_version
 from repo.validation.findings import Finding, decode_text, error, warning
 from repo.validation.jsonlines import KeyLines
-from repo.version import is_version
 
 REQUIRED = {"version": str, "description": str, "capabilities": dict}
 # Optional keys provd knows; it passes them (and any other) through to its REST API.

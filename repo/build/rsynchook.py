@@ -1,4 +1,4 @@
-"""Routing build files' ``rsync`` commands to the built-in copier (repo.rsync).
+"""Routing build files' ``rsync`` commands to the built-in copier (repo.build.rsync).
 
 Build files run ``check_call(['rsync', ...])`` and friends; while they load and run,
 those subprocess functions are wrapped so an rsync command is carried out in-process:
@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from typing import Callable, Iterator
 
-from repo import rsync
+from repo.build import rsync
 
 _SUBPROCESS_FUNCTIONS = ("call", "check_call", "check_output", "run")
 

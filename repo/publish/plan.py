@@ -19,15 +19,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repo.archive import PackageInfo, inspect_package, inspect_package_bytes
-from repo.channel import ChannelIndex, check_channel, index_key, read_index, update_index
 from repo.errors import ToolchainError
 from repo.fileutil import read_file
-from repo.httpmeta import PACKAGE_SUFFIX
-from repo.index import INDEX_NAME, Index, entry_for
-from repo.progress import TransferProgress, format_bytes
-from repo.storage import Stat, Storage
-from repo.version import Version
+from repo.package.archive import PackageInfo, inspect_package, inspect_package_bytes
+from repo.package.index import INDEX_NAME, Index, entry_for
+from repo.package.version import Version
+from repo.publish.channel import (
+    ChannelIndex,
+    check_channel,
+    index_key,
+    read_index,
+    update_index,
+)
+from repo.publish.httpmeta import PACKAGE_SUFFIX
+from repo.publish.storage import Stat, Storage
+from repo.ui.progress import TransferProgress, format_bytes
 
 ARCHIVE = "archive"
 ABSENT = "absent"  # the base of a replacement made when the channel had no index

@@ -11,15 +11,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repo.archive import inspect_package, inspect_package_bytes
-from repo.channel import ChannelIndex, read_index
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
-from repo.httpmeta import PACKAGE_SUFFIX
-from repo.index import INDEX_NAME, Index
-from repo.progress import TransferProgress, format_bytes
-from repo.publish import ABSENT, Plan, plan_publish, stat_of
-from repo.storage import Stat, Storage
+from repo.package.archive import inspect_package, inspect_package_bytes
+from repo.package.index import INDEX_NAME, Index
+from repo.publish.channel import ChannelIndex, read_index
+from repo.publish.httpmeta import PACKAGE_SUFFIX
+from repo.publish.plan import ABSENT, Plan, plan_publish, stat_of
+from repo.publish.storage import Stat, Storage
+from repo.ui.progress import TransferProgress, format_bytes
 
 STABLE = "stable"
 ORIGIN_FILE = ".origin.json"

@@ -13,9 +13,9 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from repo.build.packaging import package_filename
 from repo.errors import ToolchainError
-from repo.packaging import package_filename
-from repo.plugininfo import parse_plugin_info
+from repo.package.plugininfo import parse_plugin_info
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,15 @@ from pathlib import Path
 
 import jinja2
 
-from repo.archive import check_archive_bytes
-from repo.dhcp import DhcpClass, VendorDhcp, dhcpd_string
+from repo.build.packaging import (
+    file_member,
+    folder_member,
+    source_date_epoch,
+    write_archive,
+)
+from repo.dhcp.data import DhcpClass, VendorDhcp, dhcpd_string
 from repo.errors import ToolchainError
-from repo.packaging import file_member, folder_member, source_date_epoch, write_archive
+from repo.package.archive import check_archive_bytes
 from repo.templating import template_environment
 
 BUNDLE_NAME = "dhcpd.tar.bz2"

@@ -11,7 +11,7 @@ import mimetypes
 import posixpath
 from dataclasses import dataclass
 
-from repo.index import INDEX_NAME
+from repo.package.index import INDEX_NAME
 
 CHANNELS = ("dev", "stable", "archive")
 PACKAGE_SUFFIX = ".tar.bz2"

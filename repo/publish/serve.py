@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from repo.errors import ToolchainError
-from repo.httpmeta import http_meta
+from repo.publish.httpmeta import http_meta
 
 
 class RepositoryHandler(SimpleHTTPRequestHandler):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator
 
-from repo.archive import PackageInfo
 from repo.errors import ToolchainError
-from repo.version import InvalidVersion, Version
+from repo.package.archive import PackageInfo
+from repo.package.version import InvalidVersion, Version
 
 INDEX_NAME = "plugins.db"
 PACKAGE_KEYS = ("filename", "dsize", "sha1sum")

@@ -18,13 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from repo.catalog import CATALOG_NAME, described_index_sha1, render
+from repo.catalog.page import CATALOG_NAME, described_index_sha1, render
 from repo.errors import ToolchainError
 from repo.fileutil import read_file
-from repo.httpmeta import CHANNELS
-from repo.index import INDEX_NAME, Index
-from repo.progress import TransferProgress
-from repo.storage import Conflict, Stat, Storage, VerificationFailed
+from repo.package.index import INDEX_NAME, Index
+from repo.publish.httpmeta import CHANNELS
+from repo.publish.storage import Conflict, Stat, Storage, VerificationFailed
+from repo.ui.progress import TransferProgress
 
 MAX_ATTEMPTS = 30
 

@@ -15,12 +15,18 @@ import hashlib
 import io
 from urllib.parse import urlsplit, urlunsplit
 
-from botocore.exceptions import (BotoCoreError, ClientError, ConnectionError as BotoConnectionError,
-                                 HTTPClientError, NoCredentialsError, PartialCredentialsError)
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from repo.errors import ToolchainError
-from repo.httpmeta import http_meta
-from repo.storage import Conflict, OnBytes, Stat, Tagged, check_stored
+from repo.publish.httpmeta import http_meta
+from repo.publish.storage import Conflict, OnBytes, Stat, Tagged, check_stored
 
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
 _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}

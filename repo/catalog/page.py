@@ -14,10 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from repo.index import Index
-from repo.models import WILDCARD, SupportedModel, compact, format_value, models_of
-from repo.progress import format_bytes
+from repo.package.index import Index
+from repo.package.models import (
+    WILDCARD,
+    SupportedModel,
+    compact,
+    format_value,
+    models_of,
+)
 from repo.templating import template_environment
+from repo.ui.progress import format_bytes
 
 CATALOG_NAME = "index.html"
 # Capability keys with a column of their own, in reading order; any other key goes to "Other".

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repo.channel import publish_file
-from repo.dhcpbundle import check_bundle
+from repo.dhcp.bundle import check_bundle
 from repo.fileutil import read_file
-from repo.progress import TransferProgress, format_bytes
-from repo.storage import Stat, Storage
+from repo.publish.channel import publish_file
+from repo.publish.storage import Stat, Storage
+from repo.ui.progress import TransferProgress, format_bytes
 
 BUNDLE_KEY = "dhcpd-update/dhcpd.tar.bz2"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from repo.index import PACKAGE_KEYS, Index
-from repo.models import format_value
-from repo.version import Version
+from repo.package.index import PACKAGE_KEYS, Index
+from repo.package.models import format_value
+from repo.package.version import Version
 
 NEW, UPGRADE, DOWNGRADE, REBUILT, ONLY_IN_TARGET = "new", "upgrade", "downgrade", "rebuilt", "only-in-to"
 # Keys compared on their own terms, not as metadata.

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from rich.table import Table
 from rich.text import Text
 
-from repo.index import PACKAGE_KEYS, Index
-from repo.models import SupportedModel, compact, models_of
-from repo.terminal import printable
+from repo.package.index import PACKAGE_KEYS, Index
+from repo.package.models import SupportedModel, compact, models_of
+from repo.ui.terminal import printable
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import atomic_writer, sha1_file
-from repo.storage import Conflict, OnBytes, Stat, Tagged, check_stored
+from repo.publish.storage import Conflict, OnBytes, Stat, Tagged, check_stored
 
 KEEP_GENERATIONS = 10
 _CHUNK = 1 << 20

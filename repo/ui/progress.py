@@ -26,7 +26,7 @@ class _Display:
         self.live = is_live(self.stream)
         self.bars = None
         if self.live:  # rich only for a terminal: commands logging to CI start faster without it
-            from repo.progressbars import Bars
+            from repo.ui.progressbars import Bars
             self.bars = Bars(self.stream)
 
     def note(self, text: str) -> None:

@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-from repo.index import Index
-from repo.version import natural_key
+from repo.package.index import Index
+from repo.package.version import natural_key
 
 WILDCARD = "*"
 

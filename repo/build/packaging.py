@@ -16,7 +16,7 @@ from typing import Iterable
 
 from repo.errors import ToolchainError
 from repo.fileutil import atomic_writer
-from repo.plugininfo import read_plugin_info
+from repo.package.plugininfo import read_plugin_info
 
 
 def source_date_epoch() -> int:

@@ -12,10 +12,10 @@ import os
 import stat
 from pathlib import Path
 
-from repo.archive import PackageInfo
 from repo.fileutil import write_atomic
+from repo.package.archive import PackageInfo
 
-_TOOLCHAIN_ROOT = Path(__file__).resolve().parent.parent
+_TOOLCHAIN_ROOT = Path(__file__).resolve().parents[2]
 CACHE_FILE = ".cache/build.json"
 
 

@@ -13,7 +13,7 @@ from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 from repo.errors import ToolchainError
-from repo.storage import Storage
+from repo.publish.storage import Storage
 
 ENV_REPO = "PROVD_REPO"
 DEFAULT_MAX_ATTEMPTS = 8
@@ -36,9 +36,11 @@ def open_repository(address: str, config: Mapping | None = None) -> Storage:
             raise ToolchainError(f"invalid repository address {address!r}: expected s3://bucket[/prefix]")
         if parts.query or parts.fragment:
             raise ToolchainError(f"invalid repository address {address!r}: no ?query or #fragment allowed")
-        from repo.storage.s3 import S3Storage  # boto3 is slow to import: only when needed
+        from repo.publish.storage.s3 import (
+            S3Storage,  # boto3 is slow to import: only when needed
+        )
         return S3Storage(s3_client(config.get("endpoint_url")), parts.netloc, parts.path, config.get("acl"))
-    from repo.storage.local import LocalStorage
+    from repo.publish.storage.local import LocalStorage
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise ToolchainError(f"invalid repository address {address!r}: file URLs name a local path")

@@ -1,0 +1,1 @@
+"""Reading a channel for people: the catalog page, listings and diffs between channels."""

@@ -1,0 +1,1 @@
+"""What a package and an index are: safe archive reading, plugin-info, plugins.db, versions, models."""

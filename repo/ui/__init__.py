@@ -1,0 +1,1 @@
+"""The command line: task boundary, progress display, text made safe for terminals."""
