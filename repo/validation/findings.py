@@ -17,10 +17,12 @@ class Finding:
     line: int | None
     severity: str
     message: str
+    code: str = ""  # the rule's short stable name, e.g. "dhcp-class"
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.severity}: {self.message}"
+        kind = f"{self.severity}[{self.code}]" if self.code else self.severity
+        return f"{where}: {kind}: {self.message}"
 
     @property
     def is_error(self) -> bool:
@@ -31,12 +33,12 @@ class Finding:
         return replace(self, path=os.fspath(path))
 
 
-def error(path: str | os.PathLike, message: str, line: int | None = None) -> Finding:
-    return Finding(os.fspath(path), line, ERROR, message)
+def error(path: str | os.PathLike, message: str, line: int | None = None, code: str = "") -> Finding:
+    return Finding(os.fspath(path), line, ERROR, message, code)
 
 
-def warning(path: str | os.PathLike, message: str, line: int | None = None) -> Finding:
-    return Finding(os.fspath(path), line, WARNING, message)
+def warning(path: str | os.PathLike, message: str, line: int | None = None, code: str = "") -> Finding:
+    return Finding(os.fspath(path), line, WARNING, message, code)
 
 
 def from_error(exc: ToolchainError, prefix: str = "") -> Finding:
@@ -60,7 +62,7 @@ def errors(findings: Iterable[Finding]) -> list[Finding]:
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
     """Findings without repeats (a shared source file seen by several targets), by file and line."""
-    return sorted(set(findings), key=lambda f: (f.path, f.line or 0, f.severity, f.message))
+    return sorted(set(findings), key=lambda f: (f.path, f.line or 0, f.severity, f.code, f.message))
 
 
 def first_error(findings: Iterable[Finding]) -> str | None:
