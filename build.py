@@ -260,6 +260,11 @@ def _at_build_file_line(exc: Exception, build_file: Path) -> ToolchainError:
     return ToolchainError(message, build_file, _line_in(exc, build_file))
 
 
+def _one_line(exc: ToolchainError) -> str:
+    """``path:line: message``, the path as the user reads it (as ``inv validate`` shows it)."""
+    return str(ToolchainError(exc.message, shown(Path(exc.path)), exc.line) if exc.path else exc)
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, subprocess.CalledProcessError):
         command = exc.cmd if isinstance(exc.cmd, str) else " ".join(map(str, exc.cmd))
@@ -322,7 +327,7 @@ def _build_and_package(folder: str, target_id: str, build_dir: Path, mtime: int,
             return _Outcome(pg_id, error=failure, detail="\n".join(map(str, errors(findings))), findings=findings)
         return _Outcome(pg_id, package=package_tree(tree, pg_id, build_dir / "dev", mtime), findings=findings)
     except Exception as exc:  # reported per target; the other targets go on
-        return _Outcome(pg_id, error=str(exc) if isinstance(exc, ToolchainError) else _describe(exc),
+        return _Outcome(pg_id, error=_one_line(exc) if isinstance(exc, ToolchainError) else _describe(exc),
                         detail=traceback.format_exc())
 
 
@@ -336,7 +341,7 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     plugins_dir, build_dir = Path(plugins_dir).resolve(), Path(build_dir).resolve()
     plugins, load_errors = load_tree(plugins_dir)
     result = BuildResult()
-    result.failures += [str(e) for e in selected_load_errors(plugins, load_errors, selectors)]
+    result.failures += [_one_line(e) for e in selected_load_errors(plugins, load_errors, selectors)]
     targets = select_targets(plugins, selectors, unloadable(load_errors))
     dev_dir = build_dir / "dev"
     dev_dir.mkdir(parents=True, exist_ok=True)
