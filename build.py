@@ -461,8 +461,8 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
     is written outside the scratch folder, which is removed afterwards.
     """
     plugins, load_errors = load_tree(Path(plugins_dir).resolve())
-    findings = [from_error(e, code=_load_error_code(e)).at(shown(Path(e.path)))
-                for e in selected_load_errors(plugins, load_errors, selectors)]
+    findings = [from_error(e, code="duplicate-plugin-id" if isinstance(e, DuplicatePluginId) else "build-file")
+                .at(shown(Path(e.path))) for e in selected_load_errors(plugins, load_errors, selectors)]
     silenced: list[Finding] = []
     targets = select_targets(plugins, selectors, unloadable(load_errors))
     with tempfile.TemporaryDirectory(prefix="provd-validate-") as scratch:
@@ -471,10 +471,6 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
             findings += outcome.findings
             silenced += outcome.silenced
     return CheckResult(ordered(findings), len(targets), ordered(silenced))
-
-
-def _load_error_code(exc: ToolchainError) -> str:
-    return "duplicate-plugin-id" if isinstance(exc, DuplicatePluginId) else "build-file"
 
 
 def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: Path | None,
@@ -486,7 +482,7 @@ def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: P
         run_target(target, tree)
     except Exception as exc:  # the target's failure is its finding; the others go on
         failure = exc if isinstance(exc, ToolchainError) else ToolchainError(_describe(exc), target.build_file)
-        finding = from_error(failure, f"target {target.label} ({pg_id}) failed: ", "target-failed")
+        finding = from_error(failure, f"target {target.label} ({pg_id}) failed: ", code="target-failed")
         return _Outcome(pg_id, findings=(finding.at(shown(Path(failure.path or target.build_file))),))
     # Built files without a source are named <pg_id>/<path>: the scratch folder is gone afterwards.
     kept, silenced = _not_silenced(check_built_target(target, tree, Path(pg_id), firmware_dir), target, silencing)

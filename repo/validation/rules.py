@@ -39,7 +39,8 @@ RULES: dict[str, Rule] = _rules(
     # plugin-info
     ("plugin-info-syntax", ERROR, "plugin-info not UTF-8, not JSON or not a JSON object"),
     ("plugin-info-key", ERROR, "version, description or capabilities missing or of the wrong type; a version "
-                               "not shaped like one; a description_<locale> that is not a string"),
+                               "not shaped like one; a localised description (description_fr, ...) that is not "
+                               "a string"),
     ("iface-version", ERROR, "plugin_iface_version_min/max not a number, or excluding provd's 0.2 "
                              "(provd refuses to load the plugin)"),
     ("repeated-key", WARNING, "a key given twice in one JSON object (the last one wins)"),
@@ -56,11 +57,12 @@ RULES: dict[str, Rule] = _rules(
     ("pkgs-section", ERROR, "a section whose name starts with none of pkg_, file_, install_ (fetchfw refuses "
                             "the file)"),
     ("pkgs-extra-file", WARNING, "a file in pkgs/ besides pkgs.db: provd reads it as part of pkgs.db"),
-    ("pkg-option", ERROR, "a [pkg_*] without description or version, or with an id option"),
-    ("pkg-reference", ERROR, "a [pkg_*] naming a file, install or depends id with no section, or giving its "
-                             "install fewer files or arguments than it uses, or an unsafe path argument"),
-    ("pkg-no-install", WARNING, "a [pkg_*] with files but no install: they are downloaded, never installed"),
-    ("file-option", ERROR, "a [file_*] without url, size or sha1sum, or with an unknown downloader"),
+    ("pkg-option", ERROR, "a pkg section without description or version, or with an id option"),
+    ("pkg-reference", ERROR, "a pkg section naming a file, install or depends id with no section, giving its "
+                             "install fewer files or arguments than it uses, or arguments making an install path "
+                             "leave its folder"),
+    ("pkg-no-install", WARNING, "a pkg section with files but no install: they are downloaded, never installed"),
+    ("file-option", ERROR, "a file section without url, size or sha1sum, or with an unknown downloader"),
     ("file-url", ERROR, "a url that is neither empty nor http, https or ftp with a host"),
     ("file-size", ERROR, "a size that is not an integer"),
     ("file-sha1sum", ERROR, "a sha1sum that is not hexadecimal (provd cannot load the plugin), or not 40 hex "
@@ -69,9 +71,9 @@ RULES: dict[str, Rule] = _rules(
                                        "(empty url): provd never checks it"),
     ("file-name", ERROR, "a filename that is not a plain name, none for an empty url, none derivable from the "
                          "url, or one shared by two file sections"),
-    ("install-graph", ERROR, "an [install_*] graph fetchfw refuses (edges, sources, cycles, filters, argument "
+    ("install-graph", ERROR, "an install section fetchfw refuses (edges, sources, cycles, filters, argument "
                              "counts, variables) or whose paths leave the install folder"),
-    ("unused-section", WARNING, "a [file_*] or [install_*] section no pkg uses"),
+    ("unused-section", WARNING, "a file or install section no pkg uses"),
     ("unknown-option", WARNING, "an option a pkgs.db section does not know"),
     # Python, templates
     ("python-syntax", ERROR, "a Python file that does not compile"),
@@ -82,7 +84,8 @@ RULES: dict[str, Rule] = _rules(
     ("template-missing", ERROR, "extends/include/import of a template found in neither var/templates/ nor "
                                 "templates/"),
     # firmware, DHCP
-    ("firmware-mismatch", ERROR, "a file in _firmwares/<vendor>/ whose size or sha1 differs from its pkgs.db"),
+    ("firmware-mismatch", ERROR, "a file of the firmware folder whose size or sha1 differs from what its pkgs.db "
+                                 "says"),
     ("dhcp-data", ERROR, "a dhcp.toml that does not load"),
     ("dhcp-class", WARNING, "a model with no DHCP class"),
 )
