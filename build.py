@@ -321,7 +321,7 @@ def _build_and_package(folder: str, target_id: str, build_dir: Path, mtime: int,
     tree = build_dir / "plugins" / pg_id
     try:
         run_target(target, tree)
-        findings = tuple(ordered(_not_silenced(check_built_target(target, tree, tree), target, silencing)[0]))
+        findings = tuple(ordered(_split_silenced(check_built_target(target, tree, tree), target, silencing)[0]))
         failure = first_error(findings)
         if failure:  # validation failed: the plugin is not packaged
             return _Outcome(pg_id, error=failure, detail="\n".join(map(str, errors(findings))), findings=findings)
@@ -485,11 +485,11 @@ def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: P
         finding = from_error(failure, f"target {target.label} ({pg_id}) failed: ", code="target-failed")
         return _Outcome(pg_id, findings=(finding.at(shown(Path(failure.path or target.build_file))),))
     # Built files without a source are named <pg_id>/<path>: the scratch folder is gone afterwards.
-    kept, silenced = _not_silenced(check_built_target(target, tree, Path(pg_id), firmware_dir), target, silencing)
+    kept, silenced = _split_silenced(check_built_target(target, tree, Path(pg_id), firmware_dir), target, silencing)
     return _Outcome(pg_id, findings=tuple(kept), silenced=tuple(silenced))
 
 
-def _not_silenced(findings: list[Finding], target: Target, silencing: Silencing) -> tuple[list[Finding],
+def _split_silenced(findings: list[Finding], target: Target, silencing: Silencing) -> tuple[list[Finding],
                                                                                           list[Finding]]:
     """(kept, silenced) findings of a target's built tree."""
     return silencing.split(findings, target.plugin, target.build_file.parent.parent)
