@@ -387,3 +387,14 @@ def test_explicit_firmware_dir(plugins_dir, tmp_path):
     write_tree(elsewhere, {"p1-1.0.zip": b"not the firmware"})
     [finding] = build.check(plugins_dir, jobs=1, firmware_dir=elsewhere).findings
     assert "[file_p1-fw] says size 11 but" in finding.message and str(elsewhere) in finding.message
+
+
+def test_a_symlink_to_an_endless_device_is_reported_not_read(plugins_dir):
+    folder = valid_plugin(plugins_dir)
+    db = folder / DB
+    db.unlink()
+    os.symlink("/dev/zero", db)
+    os.symlink("/dev/zero", folder / "1.0/pkgs/more.db")
+    findings = check(plugins_dir)
+    assert [(Path(f.path).name, f.code) for f in findings if f.is_error] == [
+        ("more.db", "symlink-escape"), ("pkgs.db", "symlink-escape")]

@@ -7,6 +7,7 @@ files a maintainer edits.
 """
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,7 +43,16 @@ class BuiltPlugin:
         return rel in self._present
 
     def read(self, rel: str) -> bytes:
-        return (self.root / rel).read_bytes()
+        """A file's bytes; empty for a symlink leading out of the plugin or to no regular file.
+
+        Such a link is reported by the layout check; following it could read anything
+        (``/dev/zero`` would never end).
+        """
+        path = os.path.realpath(self.root / rel)
+        root = os.path.realpath(self.root)
+        if os.path.commonpath([root, path]) != root or not os.path.isfile(path):
+            return b""
+        return Path(path).read_bytes()
 
     @cached_property
     def plugin_info(self) -> tuple[dict | None, list[Finding]]:
@@ -81,7 +91,7 @@ def _pkgs_folder(plugin: BuiltPlugin) -> list[Finding]:
         if entry.is_dir():
             findings.append(finding("pkgs-syntax", rel, f"fetchfw reads every entry of {folder.name}/ as a pkgs.db "
                                                         "file: a folder there makes the plugin unloadable"))
-        elif plugin.exists(rel):
+        else:
             findings += check_ini_syntax(plugin.read(rel), rel) or [
                 finding("pkgs-extra-file", rel, f"provd reads every file of {folder.name}/ as part of pkgs.db: "
                                                 "keep only pkgs.db there")]
