@@ -36,6 +36,7 @@ from repo.ui.progress import Progress
 from repo.validation.builtplugin import validate_built_tree
 from repo.validation.findings import Finding, errors, first_error, from_error, ordered
 from repo.validation.firmware import vendor_folder
+from repo.validation.silencing import Silencing
 from repo.validation.sources import locate, shown
 
 BUILD_FILE = "build.py"
@@ -92,10 +93,8 @@ def load_build_plugin(folder: Path) -> BuildPlugin:
     with builtin_rsync(), _working_directory(folder):
         try:
             exec(code, namespace)
-        except ToolchainError:
-            raise
         except Exception as exc:
-            raise ToolchainError(_describe(exc), build_file, _line_in(exc, build_file)) from None
+            raise _at_build_file_line(exc, build_file) from None
     return BuildPlugin(folder.name, folder, targets)
 
 
@@ -128,25 +127,41 @@ def load_tree(plugins_dir: Path) -> tuple[list[BuildPlugin], list[ToolchainError
         if len(targets) > 1:
             names = ", ".join(f"{t.label} ({t.build_file})" for t in targets)
             for target in targets:
-                errors.append(ToolchainError(f"plugin id {pg_id!r} is produced by several targets: {names}",
-                                             target.build_file))
+                errors.append(DuplicatePluginId(f"plugin id {pg_id!r} is produced by several targets: {names}",
+                                                target.build_file))
                 del _plugin_named(plugins, target.plugin).targets[target.target_id]
     return plugins, errors
+
+
+class DuplicatePluginId(ToolchainError):
+    """One plugin id produced by targets of several build plugins (both still load)."""
+
+
+def unloadable(load_errors: Iterable[ToolchainError]) -> set[str]:
+    """Names of the build plugins whose build file failed to load."""
+    return {Path(e.path).parent.name for e in load_errors if e.path and not isinstance(e, DuplicatePluginId)}
 
 
 def _plugin_named(plugins: list[BuildPlugin], name: str) -> BuildPlugin:
     return next(p for p in plugins if p.name == name)
 
 
-def select_targets(plugins: list[BuildPlugin], selectors: Sequence[str]) -> list[Target]:
-    """Targets matching the selectors (a build plugin name, ``-`` or ``_`` alike, or ``plugin:target``)."""
+def select_targets(plugins: list[BuildPlugin], selectors: Sequence[str], broken: Iterable[str] = ()) -> list[Target]:
+    """Targets matching the selectors (a build plugin name, ``-`` or ``_`` alike, or ``plugin:target``).
+
+    A selector naming one of the ``broken`` build plugins (whose build file failed to load)
+    selects nothing: the load error is what the caller reports.
+    """
     by_name = {_normal_name(p.name): p for p in plugins}
     if not selectors:
         return [t for p in plugins for t in p.targets.values()]
+    broken = {_normal_name(name) for name in broken}
     chosen: dict[str, Target] = {}
     for selector in selectors:
         name, _, target_id = selector.partition(":")
         plugin = by_name.get(_normal_name(name))
+        if plugin is None and _normal_name(name) in broken:
+            continue
         if plugin is None:
             known = ", ".join(p.name for p in plugins) or "none"
             raise ToolchainError(f"no build plugin named {name!r} (known: {known})")
@@ -190,10 +205,8 @@ def run_target(target: Target, tree: Path) -> None:
     with builtin_rsync(), _working_directory(target.build_file.parent):
         try:
             target.function(str(tree))
-        except ToolchainError:
-            raise
         except Exception as exc:
-            raise ToolchainError(_describe(exc), target.build_file, _line_in(exc, target.build_file)) from exc
+            raise _at_build_file_line(exc, target.build_file) from exc
     if target.std_dirs:
         for std_dir in STD_DIRS:
             (tree / std_dir).mkdir(parents=True, exist_ok=True)
@@ -230,6 +243,26 @@ def _working_directory(folder: Path):
         yield
     finally:
         os.chdir(previous)
+
+
+def _at_build_file_line(exc: Exception, build_file: Path) -> ToolchainError:
+    """A failure while a build file runs, as an error at the build file line of the failing call.
+
+    A ToolchainError raised below that line (the in-process rsync, say) keeps its message;
+    the file it named, if any, moves into the message.
+    """
+    if isinstance(exc, ToolchainError):
+        if exc.path == str(build_file):
+            return exc  # already located (e.g. a target id defined twice)
+        message = exc.message if exc.path is None else str(exc)
+    else:
+        message = _describe(exc)
+    return ToolchainError(message, build_file, _line_in(exc, build_file))
+
+
+def _one_line(exc: ToolchainError) -> str:
+    """``path:line: message``, the path as the user reads it (as ``inv validate`` shows it)."""
+    return str(ToolchainError(exc.message, shown(Path(exc.path)), exc.line) if exc.path else exc)
 
 
 def _describe(exc: BaseException) -> str:
@@ -269,6 +302,7 @@ class _Outcome:
     error: str | None = None
     detail: str | None = None
     findings: tuple[Finding, ...] = ()
+    silenced: tuple[Finding, ...] = ()  # warnings the project configuration silences
 
 
 # Build plugins already loaded in this process, by folder: forked workers inherit them.
@@ -281,30 +315,34 @@ def _loaded_target(folder: str, target_id: str) -> Target:
     return _LOADED[folder].targets[target_id]
 
 
-def _build_and_package(folder: str, target_id: str, build_dir: Path, mtime: int) -> _Outcome:
+def _build_and_package(folder: str, target_id: str, build_dir: Path, mtime: int, silencing: Silencing) -> _Outcome:
     target = _loaded_target(folder, target_id)
     pg_id = target.pg_id
     tree = build_dir / "plugins" / pg_id
     try:
         run_target(target, tree)
-        findings = tuple(ordered(check_built_target(target, tree, tree)))
+        findings = tuple(ordered(_split_silenced(check_built_target(target, tree, tree), target, silencing)[0]))
         failure = first_error(findings)
         if failure:  # validation failed: the plugin is not packaged
             return _Outcome(pg_id, error=failure, detail="\n".join(map(str, errors(findings))), findings=findings)
         return _Outcome(pg_id, package=package_tree(tree, pg_id, build_dir / "dev", mtime), findings=findings)
     except Exception as exc:  # reported per target; the other targets go on
-        return _Outcome(pg_id, error=str(exc) if isinstance(exc, ToolchainError) else _describe(exc),
+        return _Outcome(pg_id, error=_one_line(exc) if isinstance(exc, ToolchainError) else _describe(exc),
                         detail=traceback.format_exc())
 
 
 def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), jobs: int | None = None,
-          verbose: bool = False, stream=None) -> BuildResult:
-    """Build, package and index the selected targets into ``build_dir`` (``plugins/``, ``dev/``)."""
+          verbose: bool = False, stream=None, silencing: Silencing = Silencing()) -> BuildResult:
+    """Build, package and index the selected targets into ``build_dir`` (``plugins/``, ``dev/``).
+
+    Warnings are printed once each (a shared file seen by several targets once), except
+    those ``silencing`` silences.
+    """
     plugins_dir, build_dir = Path(plugins_dir).resolve(), Path(build_dir).resolve()
     plugins, load_errors = load_tree(plugins_dir)
     result = BuildResult()
-    result.failures += [str(e) for e in selected_load_errors(plugins, load_errors, selectors)]
-    targets = select_targets(plugins, selectors)
+    result.failures += [_one_line(e) for e in selected_load_errors(plugins, load_errors, selectors)]
+    targets = select_targets(plugins, selectors, unloadable(load_errors))
     dev_dir = build_dir / "dev"
     dev_dir.mkdir(parents=True, exist_ok=True)
     cache = BuildCache(build_dir)
@@ -323,12 +361,14 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
             to_build.append(target)
 
     by_id = {t.pg_id: t for t in targets}
+    printed: set[Finding] = set()
     with Progress(len(to_build), stream) as progress:
-        for outcome in _run_all(to_build, _build_and_package, (build_dir, mtime), jobs):
+        for outcome in _run_all(to_build, _build_and_package, (build_dir, mtime, silencing), jobs):
             outcomes[outcome.pg_id] = outcome
             target = by_id[outcome.pg_id]
             for finding in outcome.findings:
-                if not finding.is_error:  # errors are in the failure line; warnings go on
+                if not finding.is_error and finding not in printed:  # errors are in the failure line
+                    printed.add(finding)
                     progress.note(str(finding))
             if outcome.error:
                 progress.done("FAILED", f"{target.pg_id} ({target.label})")
@@ -408,28 +448,33 @@ def _assemble_index(dev_dir: Path, outcomes: dict[str, _Outcome], cache: BuildCa
 
 @dataclass
 class CheckResult:
-    findings: list[Finding]
+    findings: list[Finding]  # each problem once, by file and line
     checked: int  # plugin ids built and validated
+    silenced: list[Finding] = field(default_factory=list)  # warnings the configuration silences, each once
 
 
 def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = None,
-          firmware_dir: Path | None = None) -> CheckResult:
+          firmware_dir: Path | None = None, silencing: Silencing = Silencing()) -> CheckResult:
     """Run the selected targets into a scratch folder and validate each built tree.
 
     Also reports build files that fail to load and plugin ids produced twice. Nothing
     is written outside the scratch folder, which is removed afterwards.
     """
     plugins, load_errors = load_tree(Path(plugins_dir).resolve())
-    findings = [from_error(e).at(shown(Path(e.path))) for e in selected_load_errors(plugins, load_errors, selectors)]
-    targets = select_targets(plugins, selectors)
+    findings = [from_error(e, code="duplicate-plugin-id" if isinstance(e, DuplicatePluginId) else "build-file")
+                .at(shown(Path(e.path))) for e in selected_load_errors(plugins, load_errors, selectors)]
+    silenced: list[Finding] = []
+    targets = select_targets(plugins, selectors, unloadable(load_errors))
     with tempfile.TemporaryDirectory(prefix="provd-validate-") as scratch:
         firmware_dir = Path(firmware_dir) if firmware_dir else None
-        for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir), jobs):
+        for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir, silencing), jobs):
             findings += outcome.findings
-    return CheckResult(ordered(findings), len(targets))
+            silenced += outcome.silenced
+    return CheckResult(ordered(findings), len(targets), ordered(silenced))
 
 
-def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: Path | None) -> _Outcome:
+def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: Path | None,
+                     silencing: Silencing) -> _Outcome:
     target = _loaded_target(folder, target_id)
     pg_id = target.pg_id
     tree = scratch / pg_id
@@ -437,10 +482,17 @@ def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: P
         run_target(target, tree)
     except Exception as exc:  # the target's failure is its finding; the others go on
         failure = exc if isinstance(exc, ToolchainError) else ToolchainError(_describe(exc), target.build_file)
-        finding = from_error(failure, f"target {target.label} ({pg_id}) failed: ")
+        finding = from_error(failure, f"target {target.label} ({pg_id}) failed: ", code="target-failed")
         return _Outcome(pg_id, findings=(finding.at(shown(Path(failure.path or target.build_file))),))
     # Built files without a source are named <pg_id>/<path>: the scratch folder is gone afterwards.
-    return _Outcome(pg_id, findings=tuple(check_built_target(target, tree, Path(pg_id), firmware_dir)))
+    kept, silenced = _split_silenced(check_built_target(target, tree, Path(pg_id), firmware_dir), target, silencing)
+    return _Outcome(pg_id, findings=tuple(kept), silenced=tuple(silenced))
+
+
+def _split_silenced(findings: list[Finding], target: Target, silencing: Silencing) -> tuple[list[Finding],
+                                                                                          list[Finding]]:
+    """(kept, silenced) findings of a target's built tree."""
+    return silencing.split(findings, target.plugin, target.build_file.parent.parent)
 
 
 # --- the classic command -----------------------------------------------------------------
@@ -475,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _classic_build(plugins_dir: Path, trees_dir: Path, selectors: Sequence[str]) -> list[str]:
     plugins, errors = load_tree(plugins_dir)
     failures = [str(e) for e in errors]
-    for target in select_targets(plugins, selectors):
+    for target in select_targets(plugins, selectors, unloadable(errors)):
         try:
             run_target(target, trees_dir.resolve() / target.pg_id)
         except ToolchainError as exc:

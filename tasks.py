@@ -22,7 +22,8 @@ from repo.publish.channel import check_channel, index_key, read_index
 from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.terminal import printable
-from repo.validation.findings import count, errors, plural
+from repo.validation.report import summary
+from repo.validation.silencing import Silencing
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_PLUGINS_DIR = "plugins"
@@ -50,7 +51,8 @@ def build(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, jobs=
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to build")
         return
-    result = engine.build(plugins_dir, build_dir, selector or (), jobs=jobs or None, verbose=verbose)
+    result = engine.build(plugins_dir, build_dir, selector or (), jobs=jobs or None, verbose=verbose,
+                          silencing=_silencing(c))
     print(f"{len(result.built)} built, {len(result.cached)} up to date, {len(result.failures)} failed; "
           f"index: {os.path.relpath(result.index_path)}")
     if not result.ok:
@@ -100,7 +102,7 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
     iterable=["selector"],
     help={
         "plugins-dir": "folder of build plugins (default: plugins)",
-        "strict": "fail on warnings too",
+        "strict": "fail on warnings too (silenced ones excepted)",
         "firmware-dir": "folder holding the firmware files pkgs.db describes (default: "
                         "<plugins-dir>/_firmwares/<vendor>/ of each build plugin)",
         "jobs": "parallel targets (default: number of CPUs)",
@@ -113,15 +115,19 @@ def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to check")
         return
-    result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir)
+    result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir,
+                          silencing=_silencing(c))
     for finding in result.findings:
         print(finding)
-    failed = bool(errors(result.findings)) or strict and bool(result.findings)
-    verdict = "FAILED" if failed else "ok"
-    print(f"{plural(result.checked, 'plugin')} checked: {count(result.findings)}: {verdict}"
-          + (" (--strict: warnings fail too)" if strict and failed and not errors(result.findings) else ""))
+    lines, failed = summary(result.checked, result.findings, result.silenced, strict)
+    print("\n".join(lines))
     if failed:
         raise Exit(code=1)
+
+
+def _silencing(c) -> Silencing:
+    """The warnings the project configuration silences (provd.validation)."""
+    return Silencing.from_config(c.config.get("provd"))
 
 
 @task(

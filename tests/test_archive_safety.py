@@ -97,7 +97,8 @@ def test_unsafe_packages_are_refused(case):
     ([member("./acme-1.0", tarfile.DIRTYPE), member("./acme-1.0/plugin-info", data=INFO)],
      "top-level entry must be a folder named after the plugin id"),
     (plugin_members()[:1] + plugin_members()[2:], "no regular file acme-1.0/plugin-info in the package"),
-    (plugin_members(info=INFO.replace(b'"lines": 1', b'"multicell": true')), "multicell is only meaningful"),
+    (plugin_members(info=INFO.replace(b'"description": "d"', b'"description": 3')),
+     "'description' must be a string, not an integer"),
     (plugin_members(info=b"{not json"), "acme-1.0/plugin-info:1: invalid JSON"),
 ], ids=["top folder not the file name", "version not the file name", "file at the top", "dot top folder",
         "no plugin-info", "invalid plugin-info", "unparsable plugin-info"])

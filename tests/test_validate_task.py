@@ -28,16 +28,17 @@ def test_errors_and_warnings_are_all_listed_then_summed_up(plugins_dir, tmp_path
     done = run_inv("validate", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
-        "plugins/acme/1.0/plugin-info:6: warning: unknown capability key 'sip.lines' in 'Acme, P1, 1.0' (legacy "
-        "spelling of 'lines'; provd ignores it; documented keys: lines, high_availability, function_keys, "
-        "expansion_modules, switchboard, multicell, protocol, type)",
-        "plugins/acme/2.0/plugin-info:6: warning: unknown capability key 'sip.lines' in 'Acme, P1, 1.0' (legacy "
-        "spelling of 'lines'; provd ignores it; documented keys: lines, high_availability, function_keys, "
-        "expansion_modules, switchboard, multicell, protocol, type)",
-        "plugins/xivo_acme/1.0/pkgs/pkgs.db:17: error: size 'eleven' is not a whole number of bytes",
-        "plugins/xivo_acme/common/templates/base.tpl:2: error: Jinja2 syntax error: Unexpected end of template. "
-        "Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to "
-        "be closed is 'if'.",
+        "plugins/acme/1.0/plugin-info:6: warning[capability-legacy]: legacy capability key 'sip.lines' in "
+        "'Acme, P1, 1.0' (documented: 'lines'; provd ignores it)",
+        "plugins/acme/2.0/plugin-info:6: warning[capability-legacy]: legacy capability key 'sip.lines' in "
+        "'Acme, P1, 1.0' (documented: 'lines'; provd ignores it)",
+        "plugins/xivo_acme/1.0/pkgs/pkgs.db:17: error[file-size]: size 'eleven' is not a whole number of bytes",
+        "plugins/xivo_acme/common/templates/base.tpl:2: error[template-syntax]: Jinja2 syntax error: Unexpected end "
+        "of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block "
+        "that needs to be closed is 'if'.",
+        "     1 error    file-size",
+        "     1 error    template-syntax",
+        "     2 warnings capability-legacy",
         "3 plugins checked: 2 errors, 2 warnings: FAILED",
     ]
 
@@ -65,7 +66,8 @@ def test_selectors_and_options(plugins_dir, tmp_path):
     write_tree(firmware, {"p1-1.0.zip": "tampered"})
     done = run_inv("validate", "--firmware-dir", str(firmware), "xivo_acme", cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stdout.startswith(f"plugins/xivo_acme/1.0/pkgs/pkgs.db:15: error: [file_p1-fw] says size 11 but "
+    assert done.stdout.startswith(f"plugins/xivo_acme/1.0/pkgs/pkgs.db:15: error[firmware-mismatch]: [file_p1-fw] "
+                                  f"says size 11 but "
                                   f"{firmware}/p1-1.0.zip has 8 bytes\n")
 
 
@@ -87,8 +89,8 @@ def test_build_refuses_to_package_an_invalid_plugin_and_builds_the_others(plugin
     done = run_inv("build", cwd=tmp_path)
     assert done.returncode == 1
     assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == [
-        "error: xivo_broken:1.0 (xivo-broken-1.0): plugins/xivo_broken/1.0/entry.py:1: error: no class with "
-        "IS_PLUGIN = True: provd finds no plugin to load (+1 more)"]
+        "error: xivo_broken:1.0 (xivo-broken-1.0): plugins/xivo_broken/1.0/entry.py:1: error[entry-point]: no class "
+        "with IS_PLUGIN = True: provd finds no plugin to load (+1 more)"]
     assert done.stdout.startswith("0 built, 3 up to date, 1 failed")
     dev = tmp_path / "_build/dev"
     assert sorted(os.listdir(dev)) == ["acme-1.0-0.3.tar.bz2", "acme-2.0-1.2.tar.bz2", "plugins.db",
@@ -96,14 +98,16 @@ def test_build_refuses_to_package_an_invalid_plugin_and_builds_the_others(plugin
     assert sorted(json.loads((dev / "plugins.db").read_bytes())) == ["acme-1.0", "acme-2.0", "xivo-acme-1.0"]
 
     verbose = run_inv("build", "--verbose", "xivo_broken", cwd=tmp_path)
-    assert "plugins/xivo_broken/common/templates/base.tpl:2: error: Jinja2 syntax error" in verbose.stderr
+    assert "plugins/xivo_broken/common/templates/base.tpl:2: error[template-syntax]: Jinja2 syntax error" \
+        in verbose.stderr
 
 
 def test_build_prints_warnings_without_failing(plugins_dir, tmp_path):
     acme_plugin(plugins_dir)
     done = run_inv("build", "acme:1.0", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "plugins/acme/1.0/plugin-info:6: warning: unknown capability key 'sip.lines'" in done.stderr
+    assert "plugins/acme/1.0/plugin-info:6: warning[capability-legacy]: legacy capability key 'sip.lines'" \
+        in done.stderr
     assert (tmp_path / "_build/dev/acme-1.0-0.3.tar.bz2").exists()
 
 
@@ -113,8 +117,9 @@ def test_classic_package_command_validates_trees_too(plugins_dir, tmp_path, caps
     assert build.main(["-B", "--source", str(plugins_dir), "--destination", str(trees)]) == 0
     (trees / "xivo-acme-1.0/templates/P1.tpl").write_text("{% extends 'gone.tpl' %}\n")
     assert build.main(["-P", "--source", str(trees), "--destination", str(dev)]) == 1
-    assert capsys.readouterr().err == (f"error: xivo-acme-1.0: {trees}/xivo-acme-1.0/templates/P1.tpl:1: error: "
-                                       "extends 'gone.tpl': no such template in var/templates/ or templates/\n")
+    assert capsys.readouterr().err == (f"error: xivo-acme-1.0: {trees}/xivo-acme-1.0/templates/P1.tpl:1: "
+                                       "error[template-missing]: extends 'gone.tpl': no such template in "
+                                       "var/templates/ or templates/\n")
     assert not dev.exists() or os.listdir(dev) == []
 
 

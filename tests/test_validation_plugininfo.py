@@ -38,3 +38,26 @@ def test_key_lines_follow_nesting_and_keep_the_last_repeat():
     assert lines.line('a"q') == 5
     assert lines.line("a", "missing") == 2  # the deepest key that exists
     assert lines.line("nowhere") is None
+
+
+def test_what_real_trees_write_is_no_finding():
+    """vendor.official as 0/1 and model names with spaces and punctuation: provd passes them through."""
+    for official in (0, 1, True):
+        info = {"version": "1.2.3", "description": "d", "vendor": "Acme", "vendor.official": official,
+                "capabilities": {f"Acme, {model}, 1.0": {"lines": 1}
+                                 for model in ("IP station", "N720 DM PRO", "V2 & Pro", "IP/DM PRO")}}
+        assert check_plugin_info(json.dumps(info), "plugin-info")[1] == []
+
+
+def test_capability_typos_and_the_legacy_key_are_each_reported_once():
+    models = {f"Acme, M{n}, 1": {"sip.lines": 2, "proto": "sip", "ha": True, "expansions": 1} for n in range(5)}
+    text = json.dumps({"version": "1", "description": "d", "capabilities": models}, indent=4)
+    findings = check_plugin_info(text, "plugin-info")[1]
+    assert [(f.code, f.severity, f.line) for f in findings] == [
+        ("capability-legacy", "warning", 6), ("capability-key", "warning", 7), ("capability-key", "warning", 8),
+        ("capability-key", "warning", 9)]
+    assert [f.message.split(" (")[0] for f in findings] == [
+        "legacy capability key 'sip.lines' in 5 capabilities", "unknown capability key 'proto' in 5 capabilities",
+        "unknown capability key 'ha' in 5 capabilities", "unknown capability key 'expansions' in 5 capabilities"]
+    assert ["did you mean 'protocol'?" in findings[1].message, "did you mean 'high_availability'?" in
+            findings[2].message, "did you mean 'expansion_modules'?" in findings[3].message] == [True] * 3

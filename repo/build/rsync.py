@@ -393,7 +393,7 @@ class _Copier:
             os.rmdir(dst)
         except OSError as e:
             if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
-                raise ToolchainError("rsync: cannot delete non-empty directory", path=os.fsdecode(dst)) from None
+                raise ToolchainError(f"rsync: cannot delete non-empty directory {os.fsdecode(dst)}") from None
             raise
 
 
@@ -448,13 +448,12 @@ def run(argv: Sequence[str], cwd: str | os.PathLike | None = None) -> None:
         try:
             st = os.stat(path) if contents else os.lstat(path)  # a trailing slash follows a link
         except FileNotFoundError:
-            raise ToolchainError(f"rsync: source {os.fsdecode(arg)} does not exist", path=os.fsdecode(path)) from None
+            raise ToolchainError(f"rsync: source {os.fsdecode(arg)} does not exist") from None
         except OSError as e:
-            raise ToolchainError(f"rsync: cannot read source {os.fsdecode(arg)}: {e.strerror}",
-                                 path=os.fsdecode(path)) from None
+            raise ToolchainError(f"rsync: cannot read source {os.fsdecode(arg)}: {e.strerror}") from None
         is_dir = stat.S_ISDIR(st.st_mode)
         if not is_dir and contents:
-            raise ToolchainError(f"rsync: source {os.fsdecode(arg)} is not a directory", path=os.fsdecode(path))
+            raise ToolchainError(f"rsync: source {os.fsdecode(arg)} is not a directory")
         if is_dir and not copier.recursive:
             continue  # rsync: "skipping directory"
         if contents:
@@ -474,10 +473,11 @@ def run(argv: Sequence[str], cwd: str | os.PathLike | None = None) -> None:
             # item, even an empty folder, is copied *as* the destination; nothing creates nothing.
             first_is_dir = bool(top) and stat.S_ISDIR(top[0][1].st_mode)
             if dest_st is not None and len(top) > 1:
-                raise ToolchainError("rsync: destination must be a directory when copying more than 1 file",
-                                     path=os.fsdecode(dest))
+                raise ToolchainError(f"rsync: destination {os.fsdecode(dest_arg)} must be a directory when copying "
+                                     "more than 1 file")
             if dest_st is not None and first_is_dir:
-                raise ToolchainError("rsync: cannot overwrite non-directory with a directory", path=os.fsdecode(dest))
+                raise ToolchainError(f"rsync: cannot overwrite non-directory {os.fsdecode(dest_arg)} with a "
+                                     "directory")
             if not top and not to_dir:
                 return
             if len(top) == 1 and not to_dir:
@@ -501,9 +501,9 @@ def run(argv: Sequence[str], cwd: str | os.PathLike | None = None) -> None:
             try:
                 os.mkdir(dest, stat.S_IMODE(dot.st_mode) & 0o777 if dot else 0o777)
             except FileNotFoundError:
-                raise ToolchainError("rsync: cannot create the destination: its parent folder does not exist",
-                                     path=os.fsdecode(dest)) from None
+                raise ToolchainError(f"rsync: cannot create the destination {os.fsdecode(dest_arg)}: its parent "
+                                     "folder does not exist") from None
         copier.fill_dir(merged, b"", dest, existed, dot)
     except OSError as e:
         where = e.filename if e.filename is not None else dest
-        raise ToolchainError(f"rsync: {e.strerror}", path=os.fsdecode(where)) from None
+        raise ToolchainError(f"rsync: {os.fsdecode(where)}: {e.strerror}") from None

@@ -7,6 +7,8 @@ files a maintainer edits.
 """
 from __future__ import annotations
 
+import os
+import posixpath
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -14,9 +16,10 @@ from typing import Callable, Iterable
 
 from repo.validation import firmware, python, templates, tree
 from repo.validation.dhcpclasses import check_dhcp_classes
-from repo.validation.findings import Finding, error
-from repo.validation.pkgsdb import PKGS_DB, PkgsDb, check_pkgs_db
+from repo.validation.findings import Finding
+from repo.validation.pkgsdb import PKGS_DB, PkgsDb, check_ini_syntax, check_pkgs_db
 from repo.validation.plugininfo import check_plugin_info
+from repo.validation.rules import finding
 
 
 @dataclass
@@ -40,12 +43,21 @@ class BuiltPlugin:
         return rel in self._present
 
     def read(self, rel: str) -> bytes:
-        return (self.root / rel).read_bytes()
+        """A file's bytes; empty for a symlink leading out of the plugin or to no regular file.
+
+        Such a link is reported by the layout check; following it could read anything
+        (``/dev/zero`` would never end).
+        """
+        path = os.path.realpath(self.root / rel)
+        root = os.path.realpath(self.root)
+        if os.path.commonpath([root, path]) != root or not os.path.isfile(path):
+            return b""
+        return Path(path).read_bytes()
 
     @cached_property
     def plugin_info(self) -> tuple[dict | None, list[Finding]]:
         if not self.exists(tree.PLUGIN_INFO):
-            return None, [error(tree.PLUGIN_INFO, "no plugin-info: provd cannot load the plugin")]
+            return None, [finding("required-file", tree.PLUGIN_INFO, "no plugin-info: provd cannot load the plugin")]
         return check_plugin_info(self.read(tree.PLUGIN_INFO), tree.PLUGIN_INFO)
 
     @cached_property
@@ -63,12 +75,32 @@ def _plugin_info(plugin: BuiltPlugin) -> list[Finding]:
 
 
 def _pkgs_db(plugin: BuiltPlugin) -> list[Finding]:
-    return plugin.pkgs_db[1]
+    return plugin.pkgs_db[1] + _pkgs_folder(plugin)
+
+
+def _pkgs_folder(plugin: BuiltPlugin) -> list[Finding]:
+    """fetchfw reads every entry of pkgs/ but dot-files as one pkgs.db: a folder there breaks it."""
+    folder = plugin.root / posixpath.dirname(PKGS_DB)
+    if not plugin.exists(PKGS_DB):
+        return []
+    findings = []
+    for entry in sorted(folder.iterdir()):
+        rel = f"{folder.name}/{entry.name}"
+        if rel == PKGS_DB or entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            findings.append(finding("pkgs-syntax", rel, f"fetchfw reads every entry of {folder.name}/ as a pkgs.db "
+                                                        "file: a folder there makes the plugin unloadable"))
+        else:
+            findings += check_ini_syntax(plugin.read(rel), rel) or [
+                finding("pkgs-extra-file", rel, f"provd reads every file of {folder.name}/ as part of pkgs.db: "
+                                                "keep only pkgs.db there")]
+    return findings
 
 
 def _python(plugin: BuiltPlugin) -> list[Finding]:
     findings = [] if plugin.exists(python.ENTRY) else [
-        error(python.ENTRY, "no entry.py: provd cannot load the plugin")]
+        finding("required-file", python.ENTRY, "no entry.py: provd cannot load the plugin")]
     for rel in plugin.entries.files:
         if rel.endswith(".py"):
             findings += python.check_python_file(rel, plugin.read(rel), plugin.exists)

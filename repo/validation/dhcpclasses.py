@@ -24,11 +24,11 @@ def check_dhcp_classes(plugin_folder: Path, plugin_info: dict | None) -> list[Fi
     try:
         data = load_dhcp_file(data_path) if data_path.is_file() else None
     except ToolchainError as exc:
-        return [from_error(exc)]
+        return [from_error(exc, code="dhcp-data")]
     if plugin_info is None:
         return []  # an unreadable plugin-info is reported by its own check
     models = {model.model for model in models_of("", plugin_info)} - {"", WILDCARD}
     where = f"none in {data_path.name}" if data else f"no {data_path.name} next to build.py"
     return [warning(PLUGIN_INFO, f"model {model} has no DHCP class ({where}): its phones will not be "
-                                 "pointed at provd by the Wazo server's DHCP")
+                                 "pointed at provd by the Wazo server's DHCP", code="dhcp-class")
             for model in models_without_class(data, models)]

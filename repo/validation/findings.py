@@ -41,9 +41,9 @@ def warning(path: str | os.PathLike, message: str, line: int | None = None, code
     return Finding(os.fspath(path), line, WARNING, message, code)
 
 
-def from_error(exc: ToolchainError, prefix: str = "") -> Finding:
+def from_error(exc: ToolchainError, prefix: str = "", code: str = "") -> Finding:
     """A ToolchainError (e.g. a build file that fails to load) as an error finding."""
-    return Finding(exc.path or "", exc.line, ERROR, prefix + exc.message)
+    return Finding(exc.path or "", exc.line, ERROR, prefix + exc.message, code)
 
 
 def decode_text(data: str | bytes, path: str | os.PathLike) -> tuple[str | None, list[Finding]]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from repo.fileutil import sha1_file
-from repo.validation.findings import Finding, error
+from repo.validation.findings import Finding
 from repo.validation.pkgsdb import PkgsDb
+from repo.validation.rules import finding
 
 FIRMWARES_FOLDER = "_firmwares"
 _VENDOR_PREFIXES = ("xivo_", "wazo_", "xivo-", "wazo-")
@@ -31,9 +32,12 @@ def check_firmware(pkgs: PkgsDb, folder: Path, pkgs_db_path: str) -> list[Findin
             continue
         size = local.stat().st_size
         if size != remote.size:
-            findings.append(error(pkgs_db_path, f"[file_{remote.file_id}] says size {remote.size} but {local} "
-                                                f"has {size} bytes", remote.line))
-        elif (actual := sha1_file(local)) != remote.sha1sum:  # hashed only when the size already matches
-            findings.append(error(pkgs_db_path, f"[file_{remote.file_id}] says sha1sum {remote.sha1sum} but {local} "
-                                                f"has {actual}", remote.line))
+            findings.append(finding("firmware-mismatch", pkgs_db_path, f"[file_{remote.file_id}] says size "
+                                                                    f"{remote.size} but {local} has {size} bytes",
+                                    remote.line))
+        # Hashed only when the size matches and the sha1sum is one (a malformed one is reported already).
+        elif remote.sha1sum is not None and (actual := sha1_file(local)) != remote.sha1sum:
+            findings.append(finding("firmware-mismatch", pkgs_db_path, f"[file_{remote.file_id}] says sha1sum "
+                                                                    f"{remote.sha1sum} but {local} has {actual}",
+                                    remote.line))
     return findings

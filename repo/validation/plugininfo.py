@@ -1,16 +1,25 @@
-"""plugin-info rules (contract section 4): JSON, required keys, versions, capabilities."""
+"""plugin-info rules (contract section 4): JSON, required keys, versions, capabilities.
+
+provd reads plugin-info with ``json.load``, requires ``capabilities``, ``description`` and
+``version``, refuses to load a plugin whose interface version range excludes its own
+(0.2, with the default ``check_compat_min/max``), and passes everything else, capabilities
+included, unread to its REST API: what is wrong inside capabilities is a warning.
+"""
 from __future__ import annotations
 
+import difflib
 import json
 import os
 
 from repo.package.version import is_version
-from repo.validation.findings import Finding, decode_text, error, warning
+from repo.validation.findings import Finding, decode_text
 from repo.validation.jsonlines import KeyLines
+from repo.validation.rules import finding
 
 REQUIRED = {"version": str, "description": str, "capabilities": dict}
 # Optional keys provd knows; it passes them (and any other) through to its REST API.
 VENDOR_KEYS = {"vendor": str, "vendor.url": str, "vendor.description": str, "vendor.official": bool}
+OFFICIAL_INTEGERS = (0, 1)  # real trees write vendor.official as 0/1; provd passes it through
 IFACE_KEYS = ("plugin_iface_version_min", "plugin_iface_version_max")
 PROVD_IFACE_VERSION = 0.2
 LOCALISED_PREFIX = "description_"
@@ -23,26 +32,31 @@ CAPABILITY_TYPES = {
     "switchboard": bool, "multicell": bool,
 }
 CAPABILITY_CHOICES = {"protocol": ("sip", "sccp"), "type": DEVICE_TYPES}
+DOCUMENTED = (*CAPABILITY_TYPES, *CAPABILITY_CHOICES)
 LEGACY_CAPABILITIES = {"sip.lines": "lines"}
+# Misspellings seen in real trees, too short for a similarity match to suggest the key.
+CAPABILITY_TYPOS = {"proto": "protocol", "ha": "high_availability", "expansions": "expansion_modules"}
 
 
 def check_plugin_info(data: str | bytes, path: str | os.PathLike) -> tuple[dict | None, list[Finding]]:
     """Check a plugin-info text; return the parsed object (None if not a JSON object) and the findings."""
     data, undecodable = decode_text(data, path)
     if data is None:
-        return None, undecodable
+        return None, [finding("plugin-info-syntax", f.path, f.message, f.line) for f in undecodable]
     repeated: list[str] = []
     try:
         info = json.loads(data, object_pairs_hook=_noting_repeats(repeated))
     except json.JSONDecodeError as exc:
-        return None, [error(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
+        return None, [finding("plugin-info-syntax", path, f"invalid JSON: {exc.msg} (column {exc.colno})",
+                              exc.lineno)]
     except RecursionError:
-        return None, [error(path, "invalid JSON: nested too deeply")]
+        return None, [finding("plugin-info-syntax", path, "invalid JSON: nested too deeply")]
     if not isinstance(info, dict):
-        return None, [error(path, "plugin-info must be a JSON object", 1)]
+        return None, [finding("plugin-info-syntax", path, "plugin-info must be a JSON object", 1)]
     checker = _Checker(path, data)
     for key in repeated:
-        checker.warn(f"key {key!r} appears twice in one object: JSON readers keep only the last one", key)
+        checker.report("repeated-key", f"key {key!r} appears twice in one object: JSON readers keep only the last "
+                                       "one", key)
     checker.top_level(info)
     return info, checker.findings
 
@@ -71,43 +85,48 @@ class _Checker:
             self._lines = KeyLines(self.text)  # only located when a finding needs it
         return self._lines.line(*keys)
 
-    def fail(self, message: str, *keys: str) -> None:
-        self.findings.append(error(self.path, message, self._line(keys) if keys else None))
-
-    def warn(self, message: str, *keys: str) -> None:
-        self.findings.append(warning(self.path, message, self._line(keys) if keys else None))
+    def report(self, code: str, message: str, *keys: str) -> None:
+        self.findings.append(finding(code, self.path, message, self._line(keys) if keys else None))
 
     def top_level(self, info: dict) -> None:
         for key, kind in REQUIRED.items():
             if key not in info:
-                self.fail(f"missing required key {key!r}")
+                self.report("plugin-info-key", f"missing required key {key!r}")
             elif not isinstance(info[key], kind):
-                self.fail(f"{key!r} must be {_kind_name(kind)}, not {_json_name(info[key])}", key)
+                self.report("plugin-info-key", f"{key!r} must be {_kind_name(kind)}, not {_json_name(info[key])}",
+                            key)
         if isinstance(info.get("version"), str) and not is_version(info["version"]):
-            self.fail(f"version {info['version']!r} is not shaped like a version (e.g. 0.3 or 1.2.0-rc1)",
-                      "version")
+            self.report("plugin-info-key", f"version {info['version']!r} is not shaped like a version (e.g. 0.3 or "
+                                           "1.2.0-rc1)", "version")
         for key, value in info.items():
             if key in REQUIRED:
                 continue
             if key.startswith(LOCALISED_PREFIX):
                 if not isinstance(value, str):
-                    self.fail(f"{key!r} must be a string, not {_json_name(value)}", key)
+                    self.report("plugin-info-key", f"{key!r} must be a string, not {_json_name(value)}", key)
             elif key in VENDOR_KEYS:
-                if not isinstance(value, VENDOR_KEYS[key]):
-                    self.warn(f"{key!r} should be {_kind_name(VENDOR_KEYS[key])}, not {_json_name(value)}", key)
+                self._vendor_key(key, value)
             elif key in IFACE_KEYS:
                 self._iface_version(key, value)
             else:
-                self.warn(f"unknown key {key!r} (provd only passes it through to its REST API)", key)
+                self.report("unknown-key", f"unknown key {key!r} (provd only passes it through to its REST API)", key)
         if isinstance(info.get("capabilities"), dict):
             self._capabilities(info["capabilities"])
 
+    def _vendor_key(self, key: str, value: object) -> None:
+        kind = VENDOR_KEYS[key]
+        if isinstance(value, kind) or kind is bool and _is_number(value) and value in OFFICIAL_INTEGERS:
+            return
+        wanted = f"{_kind_name(kind)} (or 0/1)" if kind is bool else _kind_name(kind)
+        self.report("vendor-key", f"{key!r} should be {wanted}, not {_json_name(value)}", key)
+
     def _iface_version(self, key: str, value: object) -> None:
         if not _is_number(value):
-            self.fail(f"{key!r} must be a number (provd's plugin interface version is {PROVD_IFACE_VERSION}), "
-                      f"not {_json_name(value)}", key)
+            self.report("iface-version", f"{key!r} must be a number (provd's plugin interface version is "
+                                         f"{PROVD_IFACE_VERSION}), not {_json_name(value)}", key)
         elif value > PROVD_IFACE_VERSION if key.endswith("_min") else value < PROVD_IFACE_VERSION:
-            self.warn(f"{key} {value} excludes provd's plugin interface version {PROVD_IFACE_VERSION}", key)
+            self.report("iface-version", f"{key} {value} excludes provd's plugin interface version "
+                                         f"{PROVD_IFACE_VERSION}: provd refuses to load the plugin", key)
 
     def _capabilities(self, capabilities: dict) -> None:
         unknown: dict[str, list[str]] = {}
@@ -115,35 +134,44 @@ class _Checker:
             where = ("capabilities", device)
             parts = [part.strip() for part in device.split(",")]
             if len(parts) != 3 or not all(parts):
-                self.fail(f"capability key {device!r} is not a 'vendor, model, version' triple "
-                          "(use * for any)", *where)
+                self.report("capability-name", f"capability key {device!r} is not a 'vendor, model, version' "
+                                               "triple (use * for any)", *where)
             if not isinstance(capability, dict):
-                self.fail(f"capabilities of {device!r} must be an object, not {_json_name(capability)}", *where)
+                self.report("capability-value", f"capabilities of {device!r} must be an object, not "
+                                                f"{_json_name(capability)}", *where)
                 continue
             for key, value in capability.items():
                 if key in CAPABILITY_TYPES or key in CAPABILITY_CHOICES:
                     self._capability(device, capability, key, value)
                 else:
                     unknown.setdefault(key, []).append(device)
-        for key, devices in unknown.items():
-            hint = f"legacy spelling of {LEGACY_CAPABILITIES[key]!r}; " if key in LEGACY_CAPABILITIES else ""
+        for key, devices in unknown.items():  # one line per key: a typo is usually copied to every model
             where = f"in {len(devices)} capabilities" if len(devices) > 1 else f"in {devices[0]!r}"
-            self.warn(f"unknown capability key {key!r} {where} ({hint}provd ignores it; documented keys: "
-                      f"{', '.join([*CAPABILITY_TYPES, *CAPABILITY_CHOICES])})", "capabilities", devices[0], key)
+            at = ("capabilities", devices[0], key)
+            if key in LEGACY_CAPABILITIES:
+                self.report("capability-legacy", f"legacy capability key {key!r} {where} (documented: "
+                                                 f"{LEGACY_CAPABILITIES[key]!r}; provd ignores it)", *at)
+                continue
+            guess = CAPABILITY_TYPOS.get(key) or next(iter(difflib.get_close_matches(key, DOCUMENTED, 1)), None)
+            hint = f"did you mean {guess!r}? " if guess else ""
+            self.report("capability-key", f"unknown capability key {key!r} {where} ({hint}provd ignores it; "
+                                          f"documented keys: {', '.join(DOCUMENTED)})", *at)
 
     def _capability(self, device: str, capability: dict, key: str, value: object) -> None:
         where = ("capabilities", device, key)
         if key in CAPABILITY_CHOICES:
             if value not in CAPABILITY_CHOICES[key]:
-                self.fail(f"{device!r}: {key} must be one of {', '.join(CAPABILITY_CHOICES[key])}, not "
-                          f"{json.dumps(value)}", *where)
+                self.report("capability-value", f"{device!r}: {key} must be one of "
+                                                f"{', '.join(CAPABILITY_CHOICES[key])}, not {json.dumps(value)}",
+                            *where)
         elif not _has_kind(value, CAPABILITY_TYPES[key]):
-            self.fail(f"{device!r}: {key} must be {_kind_name(CAPABILITY_TYPES[key])}, not {_json_name(value)}",
-                      *where)
+            self.report("capability-value", f"{device!r}: {key} must be {_kind_name(CAPABILITY_TYPES[key])}, not "
+                                            f"{_json_name(value)}", *where)
         elif CAPABILITY_TYPES[key] is int and value < 0:
-            self.fail(f"{device!r}: {key} cannot be negative", *where)
+            self.report("capability-value", f"{device!r}: {key} cannot be negative", *where)
         if key == "multicell" and capability.get("type") not in DECT_TYPES:
-            self.fail(f"{device!r}: multicell is only meaningful with type {' or '.join(DECT_TYPES)}", *where)
+            self.report("capability-value", f"{device!r}: multicell is only meaningful with type "
+                                            f"{' or '.join(DECT_TYPES)}", *where)
 
 
 def _has_kind(value: object, kind: type) -> bool:

@@ -11,7 +11,8 @@ import posixpath
 import warnings
 from typing import Callable
 
-from repo.validation.findings import Finding, error, warning
+from repo.validation.findings import Finding
+from repo.validation.rules import finding
 
 ENTRY = "entry.py"
 EXECFILE = "execfile_"
@@ -26,20 +27,22 @@ def check_python_file(rel: str, source: bytes, exists: Callable[[str], bool]) ->
             tree = ast.parse(source, rel)
             compile(tree, rel, "exec")  # the checks only compiling finds (e.g. 'return' outside a function)
         except SyntaxError as exc:
-            return [error(rel, f"Python syntax error: {exc.msg}", exc.lineno)]
+            return [finding("python-syntax", rel, f"Python syntax error: {exc.msg}", exc.lineno)]
         except ValueError as exc:  # e.g. a NUL byte
-            return [error(rel, f"not Python source: {exc}")]
-    findings += [warning(rel, f"Python: {w.message}", w.lineno) for w in caught
+            return [finding("python-syntax", rel, f"not Python source: {exc}")]
+    findings += [finding("python-warning", rel, f"Python: {w.message}", w.lineno) for w in caught
                  if issubclass(w.category, (SyntaxWarning, DeprecationWarning))]
     for call in _execfile_calls(tree):
         name = call.args[0].value
         if posixpath.isabs(name):
-            findings.append(error(rel, f"{EXECFILE}({name!r}): use a path relative to the plugin folder",
-                                  call.lineno))
+            findings.append(finding("execfile", rel, f"{EXECFILE}({name!r}): use a path relative to the plugin "
+                                                     "folder", call.lineno))
         elif not exists(posixpath.normpath(name)):
-            findings.append(error(rel, f"{EXECFILE}({name!r}): no such file in the built plugin", call.lineno))
+            findings.append(finding("execfile", rel, f"{EXECFILE}({name!r}): no such file in the built plugin",
+                                    call.lineno))
     if rel == ENTRY and not _declares_plugin_class(tree):
-        findings.append(error(rel, "no class with IS_PLUGIN = True: provd finds no plugin to load", 1))
+        findings.append(finding("entry-point", rel, "no class with IS_PLUGIN = True: provd finds no plugin to load",
+                                1))
     return findings
 
 

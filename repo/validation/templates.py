@@ -10,7 +10,8 @@ from typing import Callable
 import jinja2
 from jinja2 import nodes
 
-from repo.validation.findings import Finding, decode_text, error
+from repo.validation.findings import Finding, decode_text
+from repo.validation.rules import finding
 
 TEMPLATE_SUFFIX = ".tpl"
 TEMPLATE_FOLDERS = ("var/templates", "templates")
@@ -24,11 +25,11 @@ def check_template(rel: str, source: bytes, exists: Callable[[str], bool]) -> li
     """Check the template ``rel`` of a plugin; ``exists`` tells whether a plugin-relative file exists."""
     text, undecodable = decode_text(source, rel)
     if text is None:
-        return undecodable
+        return [finding("template-syntax", f.path, f.message, f.line) for f in undecodable]
     try:
         tree = _ENVIRONMENT.parse(text, rel, rel)
     except jinja2.TemplateSyntaxError as exc:
-        return [error(rel, f"Jinja2 syntax error: {exc.message}", exc.lineno)]
+        return [finding("template-syntax", rel, f"Jinja2 syntax error: {exc.message}", exc.lineno)]
     findings = []
     for node in tree.find_all(_REFERENCES):
         if getattr(node, "ignore_missing", False):
@@ -36,8 +37,9 @@ def check_template(rel: str, source: bytes, exists: Callable[[str], bool]) -> li
         names = _literal_names(node.template)
         if names and not any(_resolves(name, exists) for name in names):
             shown = " or ".join(repr(n) for n in names)
-            findings.append(error(rel, f"{_KEYWORD[type(node)]} {shown}: no such template in "
-                                       f"{' or '.join(f + '/' for f in TEMPLATE_FOLDERS)}", node.lineno))
+            findings.append(finding("template-missing", rel, f"{_KEYWORD[type(node)]} {shown}: no such template in "
+                                                             f"{' or '.join(f + '/' for f in TEMPLATE_FOLDERS)}",
+                                    node.lineno))
     return findings
 
 

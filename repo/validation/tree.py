@@ -1,8 +1,9 @@
 """The built tree's shape: what it holds, and what must never reach a package.
 
-No dot-files, bytecode, editor or VCS leftovers; symlinks relative and inside the
-plugin folder; only regular files, folders and symlinks; a plugin id and version
-that make a sane package name.
+Symlinks relative and inside the plugin folder (provd extracts packages unfiltered);
+only regular files, folders and symlinks; a plugin id that makes a sane package name.
+Dot-files, bytecode, editor or VCS leftovers are worth a warning: provd never reads
+them (it runs plugin code with ``exec``, not ``import``), but they bloat packages.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repo.validation.findings import Finding, error, warning
+from repo.validation.findings import Finding
+from repo.validation.rules import finding
 
 PLUGIN_INFO = "plugin-info"
 _BYTECODE = ("__pycache__", "*.pyc", "*.pyo")
@@ -28,29 +30,30 @@ class Entries:
     files: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
     specials: list[str] = field(default_factory=list)
-    unwanted: list[tuple[str, str]] = field(default_factory=list)  # (path, why); not walked into
+    unwanted: list[tuple[str, str]] = field(default_factory=list)  # (path, why); its files are not listed
 
 
 def walk(root: Path) -> Entries:
     entries = Entries()
-    _walk_into(entries, root, "")
+    _walk_into(entries, root, "", stray=False)
     return entries
 
 
-def _walk_into(entries: Entries, folder: Path, prefix: str) -> None:
+def _walk_into(entries: Entries, folder: Path, prefix: str, stray: bool) -> None:
+    """List a folder; below an unwanted folder only links and specials count (they still get packaged)."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         rel = prefix + entry.name
-        why = _unwanted(entry.name)
+        why = None if stray else _unwanted(entry.name)
         if why:
             entries.unwanted.append((rel, why))
-            continue
         mode = entry.stat(follow_symlinks=False).st_mode
         if stat.S_ISLNK(mode):
             entries.links[rel] = os.readlink(entry.path)
         elif stat.S_ISDIR(mode):
-            _walk_into(entries, Path(entry.path), rel + "/")
+            _walk_into(entries, Path(entry.path), rel + "/", stray or bool(why))
         elif stat.S_ISREG(mode):
-            entries.files.append(rel)
+            if not (stray or why):
+                entries.files.append(rel)
         else:
             entries.specials.append(rel)
 
@@ -66,20 +69,22 @@ def _unwanted(name: str) -> str | None:
 
 
 def check_layout(root: Path, entries: Entries) -> list[Finding]:
-    findings = [error(rel, f"{why} {Path(rel).name!r} must not be packaged (exclude it in the build file)")
+    findings = [finding("stray-file", rel, f"{why} {Path(rel).name!r} should not be packaged (exclude it in the "
+                                           "build file)")
                 for rel, why in entries.unwanted]
-    findings += [error(rel, "not a regular file, folder or symlink: cannot be packaged") for rel in entries.specials]
+    findings += [finding("special-file", rel, "not a regular file, folder or symlink: cannot be packaged")
+                 for rel in entries.specials]
     real_root = os.path.realpath(root)
     for rel, target in entries.links.items():
         if os.path.isabs(target):
-            findings.append(error(rel, f"symlink to the absolute path {target!r}: make it relative to stay "
-                                       "inside the plugin"))
+            findings.append(finding("symlink-escape", rel, f"symlink to the absolute path {target!r}: make it "
+                                                           "relative to stay inside the plugin"))
             continue
         resolved = os.path.realpath(root / rel)
         if os.path.commonpath([real_root, resolved]) != real_root:
-            findings.append(error(rel, f"symlink to {target!r} leaves the plugin folder"))
+            findings.append(finding("symlink-escape", rel, f"symlink to {target!r} leaves the plugin folder"))
         elif not os.path.exists(resolved):
-            findings.append(warning(rel, f"symlink to {target!r} points to nothing"))
+            findings.append(finding("symlink-broken", rel, f"symlink to {target!r} points to nothing"))
     return findings
 
 
@@ -87,9 +92,11 @@ def check_package_name(root: Path, pg_id: str) -> list[Finding]:
     """The package will be ``<pg_id>-<version>.tar.bz2`` holding folder ``<pg_id>``: the id must fit."""
     findings = []
     if not _PLAIN_ID.fullmatch(pg_id):
-        findings.append(error(PLUGIN_INFO, f"plugin id {pg_id!r} is not a plain name (letters, digits, . _ + -): "
-                                           "it names the package and provd's plugin folder"))
+        findings.append(finding("plugin-id", PLUGIN_INFO, f"plugin id {pg_id!r} is not a plain name (letters, "
+                                                          "digits, . _ + -): it names the package and provd's "
+                                                          "plugin folder"))
     if root.name != pg_id:
-        findings.append(error(PLUGIN_INFO, f"built into folder {root.name!r} but the plugin id is {pg_id!r}: "
-                                           "the package's top folder would not be the plugin id"))
+        findings.append(finding("plugin-id", PLUGIN_INFO, f"built into folder {root.name!r} but the plugin id is "
+                                                          f"{pg_id!r}: the package's top folder would not be the "
+                                                          "plugin id"))
     return findings
