@@ -4,7 +4,7 @@
 ``v1_2_3/`` folders, shared ``common/`` (and ``common_<family>/``) code and templates
 copied into every target by rsync-based build files that leave ``tests/`` out, as
 upstream does; so most templates and Python files of the built trees repeat. Like the
-real tree (see /work/shared/spec/real-world.md):
+real tree (observed on the public upstream plugins repository):
 
 - one vendor (``wazo_sorrel``) generates its per-model templates with ``sed``:
   ``check_call(['sed', 's/#MODEL#/D745/', 'common/templates/base.btpl'], stdout=f)``,
@@ -14,6 +14,7 @@ real tree (see /work/shared/spec/real-world.md):
 - pkgs.db files with operator-supplied files (empty ``url``, a ``filename``), ``ftp://``
   URLs and unused install sections; plugin-info files with ``vendor.official`` as 0/1,
   capability key typos and model names with spaces and punctuation;
+- a ``_firmwares/<vendor>/`` mirror of one vendor's firmware files;
 - three targets fail: two copy a version folder that is gone, one runs sed on a
   template that is gone.
 
@@ -23,6 +24,7 @@ benchmarks the same bytes.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 from dataclasses import dataclass
@@ -75,6 +77,8 @@ HEAVY_PLUGIN = "xivo_yew"
 # (build plugin, index of the target) -> why it fails
 FAILING = {("wazo_alder", 11): "missing-folder", ("xivo_larch", 5): "missing-folder",
            ("wazo_maple", 4): "missing-template"}
+# Its firmware files are mirrored in _firmwares/<vendor>/, where the build checks them.
+MIRRORED_PLUGIN = "wazo_rowan"
 # The file bench/run.py edits for its "one plugin changed" scenario.
 EDITED_FILE = "wazo_hazel/common/templates/base.tpl"
 
@@ -229,11 +233,7 @@ def _write(path: Path, content: str | bytes) -> None:
 
 
 def _versions(rng: random.Random, count: int) -> list[str]:
-    versions: list[str] = []
-    while len(versions) < count:
-        version = f"{len(versions) + 1}.{rng.randrange(10)}.{rng.randrange(100)}"
-        versions.append(version)
-    return versions
+    return [f"{n + 1}.{rng.randrange(10)}.{rng.randrange(100)}" for n in range(count)]
 
 
 def _plugin_info(plugin: Plugin, version: str, index: int, rng: random.Random) -> str:
@@ -261,7 +261,8 @@ def _plugin_info(plugin: Plugin, version: str, index: int, rng: random.Random) -
     return json.dumps(info, indent=4, ensure_ascii=False) + "\n"
 
 
-def _pkgs_db(plugin: Plugin, version: str, index: int, rng: random.Random) -> str:
+def _pkgs_db(plugin: Plugin, version: str, index: int, rng: random.Random, mirror: Path) -> str:
+    """The target's pkgs.db; the files of MIRRORED_PLUGIN are also written into ``mirror``."""
     vendor = plugin.vendor.lower()
     sections = []
     operator_files = plugin.operator_files and index < 3  # about a dozen targets of 5 vendors
@@ -278,8 +279,13 @@ def _pkgs_db(plugin: Plugin, version: str, index: int, rng: random.Random) -> st
             url = f"url = ftp://ftp.{vendor}.example.test/pub/firmware/{filename}"
         else:
             url = f"url = https://downloads.{vendor}.example.test/firmware/{version}/{filename}"
-        sections.append(f"[file_{file_id}]\n{url}\nsize = {rng.randrange(1_000_000, 40_000_000)}\n"
-                        f"sha1sum = {rng.getrandbits(160):040x}\n")
+        if plugin.folder == MIRRORED_PLUGIN:
+            data = _firmware_like(rng, 50_000)
+            _write(mirror / vendor / filename, data)
+            size, sha1sum = len(data), hashlib.sha1(data).hexdigest()
+        else:
+            size, sha1sum = rng.randrange(1_000_000, 40_000_000), f"{rng.getrandbits(160):040x}"
+        sections.append(f"[file_{file_id}]\n{url}\nsize = {size}\nsha1sum = {sha1sum}\n")
     sections.append(INSTALL.format(vendor=vendor).lstrip("\n"))
     if index == 0 and plugin.folder in ("wazo_alder", "xivo_fir", "wazo_rowan"):
         sections.append(f"[install_{vendor}-legacy]\na-b = untar $FILE1\nb-c = cp b/* firmware/\n")
@@ -347,7 +353,7 @@ def _write_plugin(root: Path, plugin: Plugin, rng: random.Random) -> int:
             continue  # the build file still names it
         target = folder / ("v" + version.replace(".", "_"))
         _write(target / "plugin-info", _plugin_info(plugin, version, index, rng))
-        _write(target / "pkgs" / "pkgs.db", _pkgs_db(plugin, version, index, rng))
+        _write(target / "pkgs" / "pkgs.db", _pkgs_db(plugin, version, index, rng, root / "_firmwares"))
         family = f"\nexecfile_('{plugin.family}.py', common)\n" if plugin.family and index % 2 == 0 else ""
         firmware = [f"{_slug(m).lower()}-{version}.bin" for m in plugin.models]
         _write(target / "entry.py", ENTRY.format(family=family, models=list(plugin.models), version=version,
@@ -368,12 +374,6 @@ def _write_plugin(root: Path, plugin: Plugin, rng: random.Random) -> int:
     return len(built) * len(plugin.models) * len(SED_SOURCES) if plugin.folder == SED_PLUGIN else 0
 
 
-def _write_firmware_mirror(root: Path, rng: random.Random) -> None:
-    """``_firmwares/<vendor>/``: files the project mirrors (not described by any pkgs.db here)."""
-    for n in range(3):
-        _write(root / "_firmwares" / "rowan" / f"r{n}-legacy.zip", _firmware_like(rng, 50_000))
-
-
 @dataclass(frozen=True)
 class Corpus:
     plugins: int
@@ -387,7 +387,6 @@ def generate(root: Path, seed: int = 1) -> Corpus:
     rng = random.Random(seed)
     root.mkdir(parents=True)
     sed_calls = sum(_write_plugin(root, plugin, rng) for plugin in PLUGINS)
-    _write_firmware_mirror(root, rng)
     return Corpus(len(PLUGINS), sum(p.targets for p in PLUGINS), len(FAILING), sed_calls)
 
 
