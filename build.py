@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Sequence
 
 from repo.build.buildcache import BuildCache, toolchain_fingerprint, tree_digest
 from repo.build.packaging import pack, source_date_epoch
-from repo.build.rsynchook import builtin_rsync
+from repo.build.commands import builtin_commands
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
 from repo.package.archive import PackageInfo, inspect_package
@@ -90,7 +90,7 @@ def load_build_plugin(folder: Path) -> BuildPlugin:
     except SyntaxError as exc:
         raise ToolchainError(f"syntax error: {exc.msg}", build_file, exc.lineno) from None
     namespace = {"__name__": f"build_plugin_{folder.name}", "__file__": str(build_file), "target": target}
-    with builtin_rsync(), _working_directory(folder):
+    with builtin_commands(), _working_directory(folder):
         try:
             exec(code, namespace)
         except Exception as exc:
@@ -202,7 +202,7 @@ def run_target(target: Target, tree: Path) -> None:
     if tree.exists() or tree.is_symlink():
         shutil.rmtree(tree) if tree.is_dir() and not tree.is_symlink() else tree.unlink()
     tree.mkdir(parents=True)
-    with builtin_rsync(), _working_directory(target.build_file.parent):
+    with builtin_commands(), _working_directory(target.build_file.parent):
         try:
             target.function(str(tree))
         except Exception as exc:

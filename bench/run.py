@@ -1,13 +1,16 @@
-"""Benchmark `inv build` against the classic sequential flow on a generated corpus.
+"""Benchmark `inv build` against the classic sequential flow on a corpus shaped like the real tree.
 
 Scenarios, each timed as a whole command (interpreter start-up included), median of
-``--runs`` runs, both tools in the same run on the same corpus:
-cold build (empty build folder), no-op rebuild (nothing changed), one plugin changed
-(one template of one build plugin edited before each run).
+``--runs`` runs, both tools in the same run on the same corpus (bench/corpus.py), their
+runs interleaved so that a change of load hits both: cold build (empty build folder),
+no-op rebuild (nothing changed), one plugin changed (a shared template of one build
+plugin edited before each run). The corpus has failing targets, so both tools are
+expected to exit 1; after the first cold build the packages each produced are compared.
 """
 from __future__ import annotations
 
 import argparse
+import bz2
 import os
 import platform
 import shutil
@@ -16,54 +19,75 @@ import sys
 import tempfile
 from pathlib import Path
 
-from corpus import generate
+from corpus import EDITED_FILE, generate
 from timing import timed
 
 ROOT = Path(__file__).resolve().parent.parent
-
+SCENARIOS = (("cold", "cold build", 0.15), ("noop", "no-op rebuild", 0.02), ("changed", "one plugin changed", 0.05))
 
 
 def edit_one_plugin(plugins: Path, run: int) -> None:
-    with open(plugins / "xivo_vendor00" / "common" / "templates" / "part0.tpl", "a") as template:
-        template.write(f"edit {run}\n")
+    with open(plugins / EDITED_FILE, "a") as template:
+        template.write(f"<!-- edit {run} -->\n")
 
 
-def measure(name: str, command: list[str], build_dir: Path, plugins: Path, runs: int) -> dict[str, float]:
-    cold, noop, changed = [], [], []
-    for run in range(runs):
-        shutil.rmtree(build_dir, ignore_errors=True)
-        cold.append(timed(command))
-        noop.append(timed(command))
-        edit_one_plugin(plugins, run)
-        changed.append(timed(command))
-        print(f"  {name} run {run + 1}: cold {cold[-1]:.2f}s, no-op {noop[-1]:.2f}s, "
-              f"one changed {changed[-1]:.2f}s", file=sys.stderr)
-    return {"cold": statistics.median(cold), "noop": statistics.median(noop), "changed": statistics.median(changed)}
+def packages(build_dir: Path) -> set[str]:
+    return {p.name for p in (build_dir / "dev").glob("*.tar.bz2")}
+
+
+def compare_packages(new: Path, old: Path) -> str:
+    """One line saying whether both tools built the same packages (names), and the tar size."""
+    ours, theirs = packages(new), packages(old)
+    tar_size = sum(len(bz2.decompress((old / "dev" / name).read_bytes())) for name in theirs)
+    same = "the same packages" if ours == theirs else (
+        f"DIFFERENT packages: {_some(ours - theirs)} only by inv build, {_some(theirs - ours)} only by the classic flow")
+    return f"{len(theirs)} packages by the classic flow ({tar_size / 1e6:.1f} MB of tar before compression), {same}"
+
+
+def _some(names: set[str]) -> str:
+    shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
+    return f"{len(names)} ({shown})" if names else "0"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--plugins", type=int, default=16)
-    parser.add_argument("--targets", type=int, default=7, help="targets per build plugin")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="provd-bench-") as work:
         work = Path(work)
         plugins = work / "plugins"
-        targets = generate(plugins, args.plugins, args.targets)
+        corpus = generate(plugins, args.seed)
         size = sum(p.stat().st_size for p in plugins.rglob("*") if p.is_file())
-        toolchain = [sys.executable, "-m", "invoke", "--search-root", str(ROOT), "build",
-                     "--plugins-dir", str(plugins), "--build-dir", str(work / "new")]
-        baseline = [sys.executable, str(ROOT / "bench" / "baseline.py"), str(plugins), str(work / "old")]
-        results = {"inv build": measure("inv build", toolchain, work / "new", plugins, args.runs),
-                   "classic flow": measure("classic flow", baseline, work / "old", plugins, args.runs)}
-    print(f"Corpus: {args.plugins} build plugins, {targets} targets, {size / 1e6:.1f} MB of sources; "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}; median of {args.runs} runs.\n")
-    print("| scenario | inv build | classic flow | speed-up |")
-    print("| --- | ---: | ---: | ---: |")
-    for key, label in (("cold", "cold build"), ("noop", "no-op rebuild"), ("changed", "one plugin changed")):
-        new, old = results["inv build"][key], results["classic flow"][key]
-        print(f"| {label} | {new:.2f} s | {old:.2f} s | {old / new:.1f}x |")
+        flows = {
+            "inv build": (work / "new", [sys.executable, "-m", "invoke", "--search-root", str(ROOT), "build",
+                                         "--plugins-dir", str(plugins), "--build-dir", str(work / "new")]),
+            "classic flow": (work / "old", [sys.executable, str(ROOT / "bench" / "baseline.py"), str(plugins),
+                                            str(work / "old")]),
+        }
+        times = {name: {key: [] for key, _, _ in SCENARIOS} for name in flows}
+        checked = ""
+        for run in range(args.runs):
+            for build_dir, _ in flows.values():
+                shutil.rmtree(build_dir, ignore_errors=True)
+            for key, _, _ in SCENARIOS:
+                if key == "changed":
+                    edit_one_plugin(plugins, run)
+                for name, (build_dir, command) in flows.items():
+                    times[name][key].append(timed(command, status=1))  # the corpus's failing targets
+                if not checked:
+                    checked = compare_packages(flows["inv build"][0], flows["classic flow"][0])
+            print(f"  run {run + 1}: " + "; ".join(
+                f"{name} " + ", ".join(f"{key} {times[name][key][-1]:.2f}s" for key, _, _ in SCENARIOS)
+                for name in flows), file=sys.stderr)
+    print(f"Corpus: {corpus.plugins} build plugins, {corpus.targets} targets ({corpus.failing} failing), "
+          f"{corpus.sed_calls} sed calls, {size / 1e6:.1f} MB of sources; {checked}.")
+    print(f"{os.cpu_count()} CPUs, Python {platform.python_version()}; median of {args.runs} runs.\n")
+    print("| scenario | inv build | classic flow | ratio | goal |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for key, label, goal in SCENARIOS:
+        new, old = (statistics.median(times[name][key]) for name in flows)
+        print(f"| {label} | {new:.2f} s | {old:.2f} s | {new / old:.3f}× | ≤ {goal}× |")
 
 
 if __name__ == "__main__":

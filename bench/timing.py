@@ -5,8 +5,13 @@ import subprocess
 import time
 
 
-def timed(command: list[str], env: dict | None = None) -> float:
-    """Seconds one run of ``command`` takes; its output is discarded, a failure raises."""
+def timed(command: list[str], env: dict | None = None, status: int = 0) -> float:
+    """Seconds one run of ``command`` takes; its output is discarded, another exit status than ``status`` raises."""
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start
+    completed = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != status:
+        tail = completed.stderr.decode(errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"{' '.join(command[:6])} ... exited with status {completed.returncode}, "
+                           f"expected {status}:\n" + "\n".join(tail))
+    return elapsed

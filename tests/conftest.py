@@ -214,6 +214,7 @@ def valid_plugin(plugins_dir: Path, name: str = "xivo_acme", pg_id: str = "xivo-
 from tests.repo_fixtures import (  # noqa: E402,F401
     aws_env,
     dev_build,
+    distant_endpoint,
     fault_proxy,
     moto_endpoint,
     repo_address,

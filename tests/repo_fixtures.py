@@ -8,7 +8,10 @@ from typing import Iterator
 
 import pytest
 
+from tests.latencyproxy import distant_s3
 from tests.s3server import FaultProxy, new_bucket, start_moto
+
+ONE_WAY_DELAY = 0.04  # seconds: a repository on S3, tens of milliseconds away
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +48,14 @@ def fault_proxy(aws_env, moto_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
     yield proxy
     proxy.close()
+
+
+@pytest.fixture
+def distant_endpoint(aws_env, moto_endpoint, monkeypatch) -> str:
+    """moto as if ONE_WAY_DELAY away (each way) through a latency proxy; S3 clients made now go through it."""
+    with distant_s3(moto_endpoint, ONE_WAY_DELAY) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        yield url
 
 
 @pytest.fixture(params=["local", "s3"])
