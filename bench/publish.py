@@ -26,7 +26,7 @@ from timing import timed  # noqa: E402
 
 from repo.build.packaging import pack  # noqa: E402
 from repo.fileutil import write_atomic  # noqa: E402
-from repo.package.archive import inspect_package  # noqa: E402
+from repo.package.checks import inspect_package  # noqa: E402
 from repo.package.index import INDEX_NAME, Index  # noqa: E402
 
 S3_CLASSIC = """
