@@ -11,15 +11,16 @@ import contextlib
 import functools
 import signal
 import tarfile
+from pathlib import Path
 
 import pytest
 
 from repo.errors import ToolchainError
+from repo.package.limits import ALL, GiB, MiB
 from repo.package.checks import inspect_package, inspect_package_bytes
 from tests.tarballs import FILENAME, PLUGIN_ID, header, member, members_bytes, plugin_members, tar_bytes, tarball
 
 P = PLUGIN_ID
-MiB = 1 << 20
 BLOCK = tarfile.BLOCKSIZE
 
 
@@ -164,3 +165,11 @@ def test_a_malformed_limit_is_a_one_line_error(monkeypatch, value):
     monkeypatch.setenv("PROVD_MAX_MEMBERS", value)
     with pytest.raises(ToolchainError, match="PROVD_MAX_MEMBERS must be a positive whole number of members"):
         inspect_package_bytes(tarball(plugin_members()), FILENAME)
+
+
+def test_the_readme_documents_every_limit_with_its_default():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for limit in ALL:
+        value = limit.default
+        shown = f"{value // GiB} GiB" if value % GiB == 0 else f"{value // MiB} MiB" if value % MiB == 0 else f"{value:,}"
+        assert f"| {shown} | `{limit.variable}` |" in readme, limit.variable
