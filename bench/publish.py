@@ -53,7 +53,7 @@ def make_packages(dev: Path, count: int, size: int, bump: int = 0) -> None:
         (tree / "entry.py").write_text("class Plugin:\n    IS_PLUGIN = True\n")
         words = [rng.choice(("phone", "line", "proxy", "vlan", "codec", "ring")) for _ in range(size // 5)]
         (tree / "templates/base.tpl").write_text(" ".join(words))
-        packages.append(inspect_package(pack(tree, f"bench-{n}", dev, 0)))
+        packages.append(inspect_package(pack(tree, f"bench-{n}", dev, 0), built_here=True))
     write_atomic(dev / INDEX_NAME, Index.from_packages(packages).to_bytes())
 
 
