@@ -35,6 +35,7 @@ from repo.package.limits import (
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FOLDER, _IMPLIED, _FILE, _SYMLINK = "folder", "implied folder", "file", "symlink"
+_KIND = {tarfile.SYMTYPE: "symlink", tarfile.LNKTYPE: "hard link"}
 
 
 class _Node:
@@ -57,7 +58,7 @@ class MemberRules:
         self.top: str | None = None
         self._root = _Node(_FOLDER)
         self._links: list[tuple[list[str], str, str]] = []  # (segments, name, target)
-        self._count = self._declared = 0
+        self._count = self._declared = self._steps = 0  # members, bytes they declare, link resolution steps
         self._max_members, self._max_name, self._max_member = MEMBERS(), NAME_LENGTH(), MEMBER_SIZE()
         self._max_expanded, self._max_steps = EXPANDED_SIZE(), LINK_STEPS()
 
@@ -68,8 +69,11 @@ class MemberRules:
         segments = self._segments(member.name)
         self._check_kind(member)
         self._check_top(member, segments)
+        if member.issym() or member.islnk():
+            self._check_text(member.linkname, f"the target of {_KIND[member.type]} {member.name!r}")
         if member.issym():
-            self._check_link_target(member)
+            if not member.linkname or member.linkname.startswith("/"):
+                self._refuse(f"symlink {member.name!r} -> {member.linkname!r} points outside the {self._inside}")
             self._links.append((segments, member.name, member.linkname))
         elif member.islnk() and self._find(member.linkname) is None:
             self._refuse(f"hard link {member.name!r} -> {member.linkname!r} must name a regular file stored "
@@ -80,9 +84,8 @@ class MemberRules:
         """Judge the symlinks now that the whole tree is known; return the top-level folder."""
         if self._count == 0:
             self._refuse("empty archive")
-        steps = [0]
         for segments, name, target in self._links:
-            self._resolve(segments, name, target, steps)
+            self._resolve(segments, name, target)
         return self.top
 
     # --- one member --------------------------------------------------------------------------
@@ -145,12 +148,6 @@ class MemberRules:
         if len(segments) == 1 and not member.isdir():
             self._refuse(f"top-level entry {member.name!r} is not a folder")
 
-    def _check_link_target(self, member: tarfile.TarInfo) -> None:
-        target = member.linkname
-        self._check_text(target, f"the target of symlink {member.name!r}")
-        if not target or target.startswith("/"):
-            self._refuse(f"symlink {member.name!r} -> {target!r} points outside the {self._inside}")
-
     def _insert(self, member: tarfile.TarInfo, segments: list[str]) -> None:
         node = self._root
         for depth, segment in enumerate(segments[:-1], 1):
@@ -183,7 +180,7 @@ class MemberRules:
 
     # --- symlinks ------------------------------------------------------------------------------
 
-    def _resolve(self, segments: list[str], name: str, target: str, steps: list[int]) -> None:
+    def _resolve(self, segments: list[str], name: str, target: str) -> None:
         """Walk ``target`` from the link's folder as the kernel would, following the archive's links.
 
         A segment that the archive does not hold (or that is a file) is taken as a folder
@@ -196,8 +193,8 @@ class MemberRules:
         beyond, follows = 0, 0  # segments walked below the last existing folder; links followed
         pending = target.split("/")[::-1]
         while pending:
-            steps[0] += 1
-            if steps[0] > self._max_steps:
+            self._steps += 1
+            if self._steps > self._max_steps:
                 self._refuse(f"symlinks need more than {self._max_steps} resolution steps ({LINK_STEPS.variable})")
             segment = pending.pop()
             if segment in ("", "."):
