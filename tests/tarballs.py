@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bz2
+import functools
 import io
 import json
 import tarfile
@@ -51,3 +52,31 @@ def header(info: tarfile.TarInfo, format: int = tarfile.GNU_FORMAT) -> bytes:
 def members_bytes(members: list[Member]) -> bytes:
     """Members as a tar stream with no end-of-archive blocks: more can follow."""
     return b"".join(header(info) + data + bytes(-len(data) % tarfile.BLOCKSIZE) for info, data in members)
+
+
+# Packages as concatenated bzip2 streams (read as one, like provd does): a member of
+# gigabytes of zeros costs ~80 bytes per 64 MiB, and is never held in memory.
+ZEROS_CHUNK = 64 << 20
+
+
+@functools.cache
+def compressed_zeros(size: int) -> bytes:
+    return bz2.compress(bytes(size))
+
+
+def streamed_member(name: str, size: int, content: bytes | None = None) -> bytes:
+    """Member ``name`` of ``size`` bytes: ``content``, or zeros."""
+    streams = [bz2.compress(header(member(name, size=size)[0]))]
+    if content is not None:
+        streams.append(bz2.compress(content))
+    else:
+        full, rest = divmod(size, ZEROS_CHUNK)
+        streams += [compressed_zeros(ZEROS_CHUNK)] * full + [compressed_zeros(rest)] * bool(rest)
+    streams.append(compressed_zeros(-size % tarfile.BLOCKSIZE))
+    return b"".join(streams)
+
+
+def streamed_package(*members: bytes, after_end: bytes = b"") -> bytes:
+    """The least plugin package, then ``members`` (from streamed_member), the end blocks, then ``after_end``."""
+    return (bz2.compress(members_bytes(plugin_members())) + b"".join(members)
+            + compressed_zeros(2 * tarfile.BLOCKSIZE) + after_end)

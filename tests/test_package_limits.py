@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bz2
 import contextlib
-import functools
 import signal
 import tarfile
 from pathlib import Path
@@ -18,10 +17,19 @@ import pytest
 from repo.errors import ToolchainError
 from repo.package.limits import ALL, GiB, MiB
 from repo.package.checks import inspect_package, inspect_package_bytes
-from tests.tarballs import FILENAME, PLUGIN_ID, header, member, members_bytes, plugin_members, tar_bytes, tarball
+from tests.tarballs import (
+    FILENAME,
+    PLUGIN_ID,
+    compressed_zeros,
+    member,
+    plugin_members,
+    streamed_member,
+    streamed_package,
+    tar_bytes,
+    tarball,
+)
 
 P = PLUGIN_ID
-BLOCK = tarfile.BLOCKSIZE
 
 
 @contextlib.contextmanager
@@ -38,24 +46,6 @@ def guard(seconds: int = 120):
         signal.signal(signal.SIGALRM, previous)
 
 
-@functools.cache
-def compressed_zeros(size: int) -> bytes:
-    return bz2.compress(bytes(size))
-
-
-def with_zeros_member(name: str, size: int, extra_streams: bytes = b"") -> bytes:
-    """A plugin package whose member ``name`` holds ``size`` zero bytes, as concatenated bzip2 streams.
-
-    A few hundred bytes whatever the size: each 64 MiB of zeros compresses to ~80 bytes.
-    """
-    streams = [bz2.compress(members_bytes(plugin_members()) + header(member(name, size=size)[0]))]
-    chunk = 64 * MiB
-    full, rest = divmod(size, chunk)
-    streams += [compressed_zeros(chunk)] * full + ([bz2.compress(bytes(rest))] if rest else [])
-    streams.append(bz2.compress(bytes(-size % BLOCK) + bytes(2 * BLOCK)))
-    return b"".join(streams) + extra_streams
-
-
 def refused(data: bytes, message: str, **kwargs) -> None:
     with guard(), pytest.raises(ToolchainError) as caught:
         inspect_package_bytes(data, FILENAME, **kwargs)
@@ -64,7 +54,7 @@ def refused(data: bytes, message: str, **kwargs) -> None:
 
 
 def test_a_firmware_sized_member_is_accepted():
-    data = with_zeros_member(f"{P}/firmware.bin", 256 * MiB)
+    data = streamed_package(streamed_member(f"{P}/firmware.bin", 256 * MiB))
     assert len(data) < 2000
     with guard():
         package = inspect_package_bytes(data, FILENAME)
@@ -72,7 +62,7 @@ def test_a_firmware_sized_member_is_accepted():
 
 
 def test_a_member_larger_than_the_limit_is_refused_from_its_header():
-    data = with_zeros_member(f"{P}/firmware.bin", 2048 * MiB)
+    data = streamed_package(streamed_member(f"{P}/firmware.bin", 2048 * MiB))
     assert len(data) < 5000
     refused(data, f"member '{P}/firmware.bin' holds 2.0 GiB; the limit is 512.0 MiB (PROVD_MAX_MEMBER_SIZE)")
 
