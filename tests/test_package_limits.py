@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from repo.errors import ToolchainError
-from repo.package.limits import ALL, GiB, MiB
 from repo.package.checks import inspect_package, inspect_package_bytes
+from repo.package.limits import ALL, GiB, MiB
 from tests.tarballs import (
     FILENAME,
     PLUGIN_ID,
@@ -161,5 +161,6 @@ def test_the_readme_documents_every_limit_with_its_default():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for limit in ALL:
         value = limit.default
-        shown = f"{value // GiB} GiB" if value % GiB == 0 else f"{value // MiB} MiB" if value % MiB == 0 else f"{value:,}"
+        shown = (f"{value // GiB} GiB" if value % GiB == 0 else f"{value // MiB} MiB" if value % MiB == 0
+                 else f"{value:,}")
         assert f"| {shown} | `{limit.variable}` |" in readme, limit.variable

@@ -43,7 +43,8 @@ BROKEN = {
                     f"{P}/__pycache__: Python bytecode '__pycache__' must not be packaged"),
     "id with a space": (package("acme 1.0"), "plugin id 'acme 1.0' is not a plain name"),
     "id with a leading dash": (package("-acme"), "plugin id '-acme' is not a plain name"),
-    "id with an escape character": (package("acme\x1b[31m"), r"member name 'acme\x1b[31m' contains a control character"),
+    "id with an escape character": (package("acme\x1b[31m"),
+                                    r"member name 'acme\x1b[31m' contains a control character"),
 }
 
 
