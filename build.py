@@ -30,7 +30,8 @@ from repo.build.packaging import pack, source_date_epoch
 from repo.build.commands import builtin_commands
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
-from repo.package.archive import PackageInfo, inspect_package
+from repo.package.archive import PackageInfo
+from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.ui.progress import Progress
 from repo.validation.builtplugin import validate_built_tree
@@ -226,10 +227,10 @@ def check_built_target(target: Target, tree: Path, built: Path, firmware_dir: Pa
 
 
 def package_tree(tree: Path, pg_id: str, packages_dir: Path, mtime: int) -> PackageInfo:
-    """Package a built tree and read the package back through the same checks as any package."""
+    """Package a validated built tree and read the package back through the archive checks."""
     path = pack(tree, pg_id, packages_dir, mtime)
     try:
-        return inspect_package(path)
+        return inspect_package(path, built_here=True)
     except ToolchainError:
         path.unlink()
         raise

@@ -37,7 +37,7 @@ from timing import timed  # noqa: E402
 
 from repo.build.packaging import pack  # noqa: E402
 from repo.fileutil import write_atomic  # noqa: E402
-from repo.package.archive import inspect_package  # noqa: E402
+from repo.package.checks import inspect_package  # noqa: E402
 from repo.package.index import INDEX_NAME, Index  # noqa: E402
 
 S3_CLASSIC = """
@@ -68,7 +68,7 @@ def make_packages(dev: Path, count: int, bump: int = 0) -> None:
         words = [rng.choice(("phone", "line", "proxy", "vlan", "codec", "ring")) for _ in range(20_000)]
         (tree / "templates/base.tpl").write_text(" ".join(words))
         (tree / "data.bin").write_bytes(rng.randbytes(700_000 if n % 18 == 17 else 12_000))  # does not compress
-        packages.append(inspect_package(pack(tree, f"bench-{n}", dev, 0)))
+        packages.append(inspect_package(pack(tree, f"bench-{n}", dev, 0), built_here=True))
     write_atomic(dev / INDEX_NAME, Index.from_packages(packages).to_bytes())
     shutil.rmtree(dev.parent / "trees")
 

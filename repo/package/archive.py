@@ -1,21 +1,29 @@
 """Reading a plugin package safely: what provd would extract, checked before we index it.
 
-provd extracts packages with no member filtering, so every package the toolchain
-indexes or publishes, including ones it did not build, passes through here.
+provd extracts packages as root with plain ``tarfile.extractall`` and no member
+filtering, so every package the toolchain indexes or publishes, including ones it did
+not build, passes through here: one streaming pass, bounded (``repo.package.limits``),
+each member judged by ``repo.package.members`` as it comes. ``repo.package.checks``
+adds the built-plugin rules for packages not built here.
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import io
-import posixpath
-import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 from repo.build.packaging import package_filename
 from repo.errors import ToolchainError
+from repo.package.limits import check_parsable
+from repo.package.members import MemberRules
 from repo.package.plugininfo import parse_plugin_info
+from repo.package.scratch import ScratchCopy
+from repo.package.stream import READ_CHUNK, PackageStream, UnreadableStream
+
+PLUGIN_INFO = "plugin-info"
 
 
 @dataclass(frozen=True)
@@ -33,149 +41,72 @@ class PackageInfo:
         return self.info["version"]
 
 
-def inspect_package(path: str | Path) -> PackageInfo:
-    """Check a package file and return its id and plugin-info; raise ToolchainError if unsafe or invalid."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ToolchainError(f"cannot read package: {exc.strerror}", path) from None
-    return inspect_package_bytes(data, path.name, path)
+def read_package(raw: BinaryIO, filename: str, where: str | Path, dsize: int | None = None,
+                 copy: ScratchCopy | None = None) -> PackageInfo:
+    """Check the package read from ``raw`` (named ``filename``) and return its id and plugin-info.
 
-
-def inspect_package_bytes(data: bytes, filename: str, where: str | Path | None = None) -> PackageInfo:
-    """Like inspect_package, for a package already in memory (e.g. just downloaded)."""
-    where = where if where is not None else filename
-    try:
-        # One streaming pass: seeking back in a bzip2 stream would decompress it all again.
-        members, plugin_infos = [], {}
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r|bz2") as tar:
-            for member in tar:
-                members.append(member)
-                if member.isreg() and member.name.count("/") == 1 and member.name.endswith("/plugin-info"):
-                    plugin_infos[member.name] = tar.extractfile(member).read()
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise ToolchainError(f"not a readable bzip2 tar archive ({exc})", where) from None
-    plugin_id = _check_members(members, where)
-    info_bytes = plugin_infos.get(f"{plugin_id}/plugin-info")
+    ``dsize``: the size its index entry gives, if any. ``copy``: where to copy the
+    members for checks that read files. Raises a ToolchainError naming ``where``.
+    """
+    stream, rules = PackageStream(raw, where, dsize), MemberRules(where)
+    info_bytes = None
+    with _readable(where):
+        for member, tar in _accepted_members(stream, rules, where):
+            content = _content(tar, member) if member.isreg() else iter(())
+            if member.isreg() and member.name == f"{rules.top}/{PLUGIN_INFO}":
+                check_parsable(member.name, member.size, where)
+                info_bytes = b"".join(content)
+                content = iter((info_bytes,))
+            if copy is not None:
+                copy.add(member, content)
+    top = rules.finish()
     if info_bytes is None:
-        raise ToolchainError(f"no regular file {plugin_id}/plugin-info in the package", where)
-    info = parse_plugin_info(info_bytes, f"{where}:{plugin_id}/plugin-info")
-    expected = package_filename(plugin_id, info["version"])
+        raise ToolchainError(f"no regular file {top}/{PLUGIN_INFO} in the package", where)
+    info = parse_plugin_info(info_bytes, f"{where}:{top}/{PLUGIN_INFO}")
+    expected = package_filename(top, info["version"])
     if filename != expected:
         raise ToolchainError(
-            f"file name does not match its content: folder {plugin_id!r} and version "
+            f"file name does not match its content: folder {top!r} and version "
             f"{info['version']!r} make {expected!r}", where)
-    return PackageInfo(plugin_id, info, filename, len(data), hashlib.sha1(data).hexdigest())
+    return PackageInfo(top, info, filename, stream.size, stream.sha1.hexdigest())
 
 
 def check_archive_bytes(data: bytes, where: str | Path) -> list[str]:
     """Check an archive with files at its root (e.g. the DHCP bundle); return its member names.
 
-    The same safety rules as packages, links staying inside the archive.
+    The same safety rules and bounds as packages, links staying inside the archive.
     """
+    stream, rules = PackageStream(io.BytesIO(data), where), MemberRules(where, single_top=False)
+    with _readable(where):
+        names = [member.name for member, _ in _accepted_members(stream, rules, where)]
+    rules.finish()
+    return names
+
+
+def _accepted_members(stream: PackageStream, rules: MemberRules,
+                      where: str | Path) -> Iterator[tuple[tarfile.TarInfo, tarfile.TarFile]]:
+    """Each member as ``rules`` accepts it; then the end of the archive, which must hold only zeros."""
+    with tarfile.TarFile(fileobj=stream, mode="r", encoding="utf-8", errors="surrogateescape") as tar:
+        for member in tar:
+            rules.add(member)
+            yield member, tar
+    while chunk := stream.read(READ_CHUNK):
+        if chunk.count(0) != len(chunk):
+            raise ToolchainError("data after the end of the archive (provd would not extract it)", where)
+    stream.finish()
+
+
+def _content(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Iterator[bytes]:
+    file = tar.extractfile(member)
+    while chunk := file.read(READ_CHUNK):
+        yield chunk
+
+
+@contextlib.contextmanager
+def _readable(where: str | Path):
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:bz2") as tar:
-            members = tar.getmembers()
-    except (tarfile.TarError, EOFError, OSError) as exc:
+        yield
+    except (tarfile.TarError, EOFError, UnreadableStream) as exc:
         raise ToolchainError(f"not a readable bzip2 tar archive ({exc})", where) from None
-    if not members:
-        raise ToolchainError("empty archive", where)
-    _check_links(members, None, _check_entries(members, where), where)
-    return [m.name for m in members]
-
-
-def _check_members(members: list[tarfile.TarInfo], where) -> str:
-    """Enforce the layout and safety rules; return the single top-level folder name."""
-    if not members:
-        raise ToolchainError("empty archive", where)
-    links = _check_entries(members, where)
-    tops = {member.name.split("/")[0] for member in members}
-    if len(tops) != 1:
-        raise ToolchainError(f"expected exactly one top-level folder, found {', '.join(sorted(tops))}", where)
-    top = tops.pop()
-    if top in ("", "."):
-        raise ToolchainError("the top-level entry must be a folder named after the plugin id", where)
-    if any(m.name == top and not m.isdir() for m in members):
-        raise ToolchainError(f"top-level entry {top!r} is not a folder", where)
-    _check_links(members, top, links, where)
-    return top
-
-
-def _check_entries(members: list[tarfile.TarInfo], where) -> dict[str, str]:
-    """Refuse members that are dangerous to extract as root; return the symlinks (name -> target)."""
-    names, links = set(), {}
-    for member in members:
-        name = member.name
-        if name.startswith("/"):
-            raise ToolchainError(f"absolute member path {name!r}", where)
-        if ".." in name.split("/"):
-            raise ToolchainError(f"member path {name!r} goes up with '..'", where)
-        if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
-            raise ToolchainError(f"member {name!r} is a device, fifo or other special file", where)
-        if member.mode & (stat.S_ISUID | stat.S_ISGID):
-            raise ToolchainError(f"member {name!r} is set-user-ID or set-group-ID (provd extracts as root)", where)
-        if name in names:
-            raise ToolchainError(f"member {name!r} appears twice (the second would overwrite the first)", where)
-        names.add(name)
-        if member.issym():
-            links[name] = member.linkname
-    return links
-
-
-_MAX_LINK_DEPTH = 40  # as the kernel: deeper means a loop
-
-
-def _check_links(members: list[tarfile.TarInfo], top: str | None, links: dict[str, str], where) -> None:
-    for member in members:
-        _check_member_links(member, top, links, where)
-
-
-def _check_member_links(member: tarfile.TarInfo, top: str | None, links: dict[str, str], where) -> None:
-    """Nothing may be written through a symlink, nor link to anything outside ``top`` (None: the archive).
-
-    Targets are followed through the archive's own symlinks, as the file system will
-    once provd has extracted it: ``a -> .`` then ``a/b -> ../x`` really points above.
-    """
-    parts = member.name.split("/")
-    for end in range(1, len(parts)):
-        if "/".join(parts[:end]) in links:
-            raise ToolchainError(f"member {member.name!r} is written through the symlink "
-                                 f"{'/'.join(parts[:end])!r}", where)
-    if member.issym():
-        resolved = _resolve(f"{posixpath.dirname(member.name)}/{member.linkname}", links)
-        kind = "symlink"
-    elif member.islnk():
-        resolved = _resolve(member.linkname, links)
-        kind = "hard link"
-    else:
-        return
-    inside = [top] if top else []
-    if member.linkname.startswith("/") or resolved is None or resolved[:len(inside)] != inside \
-            or kind == "hard link" and resolved == inside:
-        raise ToolchainError(f"{kind} {member.name!r} -> {member.linkname!r} points outside the "
-                             f"{'plugin folder' if top else 'archive'}", where)
-
-
-def _resolve(path: str, links: dict[str, str], depth: int = 0) -> list[str] | None:
-    """The parts of ``path`` once the archive's symlinks are followed; None if it climbs out of the archive."""
-    if depth > _MAX_LINK_DEPTH:
-        return None
-    resolved: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not resolved:
-                return None
-            resolved.pop()
-            continue
-        resolved.append(part)
-        target = links.get("/".join(resolved))
-        if target is not None:
-            if target.startswith("/"):
-                return None
-            resolved = _resolve("/".join([*resolved[:-1], target]), links, depth + 1)
-            if resolved is None:
-                return None
-    return resolved
+    except OSError as exc:
+        raise ToolchainError(f"cannot read package: {exc.strerror or exc}", where) from None

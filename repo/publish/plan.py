@@ -21,7 +21,8 @@ from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import read_file
-from repo.package.archive import PackageInfo, inspect_package, inspect_package_bytes
+from repo.package.archive import PackageInfo
+from repo.package.checks import inspect_package, inspect_package_bytes
 from repo.package.index import INDEX_NAME, Index, entry_for
 from repo.package.version import Version
 from repo.publish.channel import (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
-from repo.package.archive import inspect_package, inspect_package_bytes
+from repo.package.checks import inspect_package, inspect_package_bytes
 from repo.package.index import INDEX_NAME, Index
 from repo.publish.channel import ChannelIndex, read_index
 from repo.publish.httpmeta import PACKAGE_SUFFIX
