@@ -57,10 +57,10 @@ def two_targets_sharing_common(plugins_dir: Path) -> Path:
 
 def test_a_warning_in_a_shared_file_is_one_line_for_all_targets(plugins_dir):
     folder = two_targets_sharing_common(plugins_dir)
-    write_tree(folder, {"common/templates/old.tpl~": "backup\n", "common/run.pyc": b"\0"})
+    write_tree(folder, {"common/templates/old.tpl~": "backup\n", "common/.notes": "x\n"})
     result = build.check(plugins_dir, jobs=2)
     assert result.checked == 2
-    assert [(Path(f.path).name, f.code) for f in result.findings] == [("run.pyc", "stray-file"),
+    assert [(Path(f.path).name, f.code) for f in result.findings] == [(".notes", "stray-file"),
                                                                       ("old.tpl~", "stray-file")]
 
 

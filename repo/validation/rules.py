@@ -35,7 +35,9 @@ RULES: dict[str, Rule] = _rules(
     ("special-file", ERROR, "a device, fifo or socket: cannot be packaged"),
     ("symlink-escape", ERROR, "an absolute symlink, or one resolving outside the plugin folder"),
     ("symlink-broken", WARNING, "a symlink pointing to nothing"),
-    ("stray-file", WARNING, "a dot-file, Python bytecode or editor/VCS leftover in the package"),
+    ("vcs-or-bytecode", ERROR, "VCS metadata (.git, .svn, ...) or Python bytecode (__pycache__, *.pyc) in the "
+                               "package: history or credentials leak, code no reviewer reads"),
+    ("stray-file", WARNING, "a dot-file or editor leftover in the package"),
     # plugin-info
     ("plugin-info-syntax", ERROR, "plugin-info not UTF-8, not JSON or not a JSON object"),
     ("plugin-info-key", ERROR, "version, description or capabilities missing or of the wrong type; a version "

@@ -2,8 +2,10 @@
 
 Symlinks relative and inside the plugin folder (provd extracts packages unfiltered);
 only regular files, folders and symlinks; a plugin id that makes a sane package name.
-Dot-files, bytecode, editor or VCS leftovers are worth a warning: provd never reads
-them (it runs plugin code with ``exec``, not ``import``), but they bloat packages.
+VCS metadata (it can carry history and credentials) and Python bytecode (compiled code
+no reviewer reads, never needed: provd runs plugin code with ``exec``) are errors; other
+dot-files and editor leftovers are worth a warning: provd never reads them, but they
+bloat packages.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from repo.validation.rules import finding
 
 PLUGIN_INFO = "plugin-info"
 _BYTECODE = ("__pycache__", "*.pyc", "*.pyo")
-_LEFTOVERS = ("*~", "*.swp", "*.swo", "#*#", "*.orig", "*.rej", "*.bak", "Thumbs.db", "CVS")
+_VCS = (".git", ".hg", ".svn", ".bzr", "CVS")
+_LEFTOVERS = ("*~", "*.swp", "*.swo", "#*#", "*.orig", "*.rej", "*.bak", "Thumbs.db")
 _PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
@@ -30,7 +33,7 @@ class Entries:
     files: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
     specials: list[str] = field(default_factory=list)
-    unwanted: list[tuple[str, str]] = field(default_factory=list)  # (path, why); its files are not listed
+    unwanted: list[tuple[str, str, bool]] = field(default_factory=list)  # (path, why, refused); files not listed
 
 
 def walk(root: Path) -> Entries:
@@ -43,35 +46,39 @@ def _walk_into(entries: Entries, folder: Path, prefix: str, stray: bool) -> None
     """List a folder; below an unwanted folder only links and specials count (they still get packaged)."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         rel = prefix + entry.name
-        why = None if stray else _unwanted(entry.name)
-        if why:
-            entries.unwanted.append((rel, why))
+        unwanted = None if stray else _unwanted(entry.name)
+        if unwanted:
+            entries.unwanted.append((rel, *unwanted))
         mode = entry.stat(follow_symlinks=False).st_mode
         if stat.S_ISLNK(mode):
             entries.links[rel] = os.readlink(entry.path)
         elif stat.S_ISDIR(mode):
-            _walk_into(entries, Path(entry.path), rel + "/", stray or bool(why))
+            _walk_into(entries, Path(entry.path), rel + "/", stray or bool(unwanted))
         elif stat.S_ISREG(mode):
-            if not (stray or why):
+            if not (stray or unwanted):
                 entries.files.append(rel)
         else:
             entries.specials.append(rel)
 
 
-def _unwanted(name: str) -> str | None:
-    if name.startswith("."):
-        return "dot-file"
+def _unwanted(name: str) -> tuple[str, bool] | None:
+    """(what it is, whether it is refused) for a name that should not be packaged."""
+    if name in _VCS:
+        return "VCS metadata", True
     if any(fnmatch.fnmatchcase(name, pattern) for pattern in _BYTECODE):
-        return "Python bytecode"
+        return "Python bytecode", True
+    if name.startswith("."):
+        return "dot-file", False
     if any(fnmatch.fnmatchcase(name, pattern) for pattern in _LEFTOVERS):
-        return "editor or VCS leftover"
+        return "editor leftover", False
     return None
 
 
 def check_layout(root: Path, entries: Entries) -> list[Finding]:
-    findings = [finding("stray-file", rel, f"{why} {Path(rel).name!r} should not be packaged (exclude it in the "
-                                           "build file)")
-                for rel, why in entries.unwanted]
+    findings = []
+    for rel, why, refused in entries.unwanted:
+        message = f"{why} {Path(rel).name!r} should not be packaged (exclude it in the build file)"
+        findings.append(finding("vcs-or-bytecode", rel, message) if refused else finding("stray-file", rel, message))
     findings += [finding("special-file", rel, "not a regular file, folder or symlink: cannot be packaged")
                  for rel in entries.specials]
     real_root = os.path.realpath(root)
