@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from repo.build.buildcache import BuildCache, toolchain_fingerprint, tree_digest
+from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
 from repo.build.packaging import pack, source_date_epoch
 from repo.build.rsynchook import builtin_rsync
 from repo.errors import ToolchainError
@@ -34,6 +35,7 @@ from repo.package.archive import PackageInfo, inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.ui.progress import Progress
 from repo.validation.builtplugin import validate_built_tree
+from repo.validation.dhcpclasses import check_dhcp
 from repo.validation.findings import Finding, errors, first_error, from_error, ordered
 from repo.validation.firmware import vendor_folder
 from repo.validation.sources import locate, shown
@@ -208,7 +210,7 @@ def check_built_target(target: Target, tree: Path, built: Path, firmware_dir: Pa
     """
     if firmware_dir is None:
         firmware_dir = vendor_folder(target.build_file.parent.parent, target.plugin)
-    findings = validate_built_tree(tree, target.pg_id, firmware_dir, target.build_file.parent)
+    findings = validate_built_tree(tree, target.pg_id, firmware_dir)
     return locate(findings, tree, target.build_file.parent, target.target_id, built)
 
 
@@ -310,7 +312,9 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     cache = BuildCache(build_dir)
     mtime = source_date_epoch()
     fingerprint = toolchain_fingerprint()
-    digests = {p.name: tree_digest(p.folder) for p in plugins if any(t in targets for t in p.targets.values())}
+    # DHCP data is not packaged: editing it rebuilds nothing.
+    digests = {p.name: tree_digest(p.folder, exclude={DHCP_DATA_FILE}) for p in plugins
+               if any(t in targets for t in p.targets.values())}
 
     keys, outcomes, to_build = {}, {}, []
     for target in targets:
@@ -340,6 +344,12 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
                 progress.done("built", f"{outcome.package.filename} ({target.label})")
                 cache.store(target.pg_id, keys[target.pg_id], outcome.package)
                 result.built.append(target)
+        for finding in check_dhcp(plugins_dir, _built_trees(plugins, targets, outcomes, build_dir / "plugins"),
+                                  not selectors):
+            if finding.is_error:
+                result.failures.append(str(finding))
+            else:
+                progress.note(str(finding))
 
     index, live = _assemble_index(dev_dir, outcomes, cache, result)
     cache.save(live)
@@ -348,6 +358,14 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     if not result.index_path.exists() or result.index_path.read_bytes() != data:
         write_atomic(result.index_path, data)
     return result
+
+
+def _built_trees(plugins: list[BuildPlugin], targets: list[Target], outcomes: dict[str, _Outcome],
+                 trees_dir: Path) -> dict[Path, list[Path]]:
+    """Per build plugin with selected targets, the trees its targets built (failed ones left out)."""
+    chosen = {t.pg_id for t in targets if not outcomes[t.pg_id].error}
+    return {p.folder: [trees_dir / t.pg_id for t in p.targets.values() if t.pg_id in chosen]
+            for p in plugins if any(t.pg_id in chosen for t in p.targets.values())}
 
 
 def _target_key(target: Target, source_digest: str, fingerprint: str, mtime: int) -> str:
@@ -424,8 +442,11 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
     targets = select_targets(plugins, selectors)
     with tempfile.TemporaryDirectory(prefix="provd-validate-") as scratch:
         firmware_dir = Path(firmware_dir) if firmware_dir else None
+        outcomes = {}
         for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir), jobs):
             findings += outcome.findings
+            outcomes[outcome.pg_id] = outcome
+        findings += check_dhcp(plugins_dir, _built_trees(plugins, targets, outcomes, Path(scratch)), not selectors)
     return CheckResult(ordered(findings), len(targets))
 
 

@@ -74,7 +74,8 @@ def _write_dhcp_bundle(plugins_dir: Path, build_dir: Path) -> Path:
     if not vendors:
         raise ToolchainError(f"no build plugin in {plugins_dir}/ has a {DHCP_DATA_FILE}: no bundle to make")
     dest = write_bundle(render_bundle(vendors, plugins_dir), build_dir / BUNDLE_NAME)
-    print(f"{dest}: {len(vendors)} vendor(s), {sum(len(v.classes) for v in vendors)} class(es)")
+    print(f"{dest}: {len(vendors)} vendor(s), {sum(len(v.classes) for v in vendors)} class(es), "
+          f"{sum(len(v.mac_prefixes) for v in vendors)} MAC prefix(es)")
     return dest
 
 

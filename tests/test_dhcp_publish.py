@@ -133,10 +133,10 @@ def test_dhcpd_update_round_trip_through_inv_serve(tmp_path):
 def test_upload_dhcp_refuses_a_broken_rule_with_one_line(tmp_path):
     plugins = tmp_path / "plugins"
     write_tree(plugins, {"acme/build.py": "", "acme/dhcp.toml": 'vendor = "Acme"\nprovd_path = "/Acme"\n'
-                                                              '[[class]]\nmodel = "X"\nmac_prefixes = ["zz"]\n'})
+                                                              '[[mac_prefix]]\nmodel = "X"\nprefix = "zz"\n'})
     done = run_inv("upload-dhcp", "--repo", str(tmp_path / "repo"), "--plugins-dir", str(plugins),
                    "--build-dir", str(tmp_path / "_build"), cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stderr.strip() == (f"error: {plugins / 'acme/dhcp.toml'}:5: [[class]] #1: mac_prefixes must be a "
-                                   'list of MAC prefixes like "00:0f:d3"')
+    assert done.stderr.strip() == (f"error: {plugins / 'acme/dhcp.toml'}:5: [[mac_prefix]] #1: prefix must be the "
+                                   "first three octets of a MAC address like \"00:0f:d3\", not 'zz'")
     assert not (tmp_path / "repo").exists() and not (tmp_path / "_build" / "dhcpd.tar.bz2").exists()
