@@ -6,6 +6,7 @@ reproducible archive: same data, same bytes. Every value reaches dhcpd through
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,6 +167,12 @@ def write_bundle(files: dict[str, bytes], dest: Path, mtime: int | None = None) 
     members.sort(key=lambda pair: pair[0].name.split("/"))
     write_archive(dest, members)
     return dest
+
+
+def bundle_bytes(vendors: list[VendorDhcp], plugins_dir: Path) -> bytes:
+    """The bundle archive of ``vendors``, as bytes (to compare with a bundle made earlier)."""
+    with tempfile.TemporaryDirectory(prefix="dhcp-bundle-") as scratch:
+        return write_bundle(render_bundle(vendors, plugins_dir), Path(scratch) / BUNDLE_NAME).read_bytes()
 
 
 def check_bundle(data: bytes, where: str | Path) -> list[str]:
