@@ -290,9 +290,9 @@ def merge_vendors(files: Iterable[VendorDhcp], where: Path) -> list[VendorDhcp]:
 
 
 def _merge(first: VendorDhcp, second: VendorDhcp) -> VendorDhcp:
-    if (first.vendor, first.provd) != (second.vendor, second.provd):
-        raise ToolchainError(f"vendor {second.vendor!r} and its provd address disagree with {first.source}",
-                             second.source)
+    if first.provd != second.provd:  # the spelling may differ: the first file's names the vendor
+        raise ToolchainError(f"vendor {second.vendor!r}: the provd address (provd_path, provd_server) disagrees "
+                             f"with {first.source}", second.source)
     groups = _merged(first.groups, second.groups, lambda g: g.name, "group", first.source, second.source)
     classes = _merged(first.classes, second.classes, lambda c: c.name, "class", first.source, second.source)
     macs = _merged(first.mac_prefixes, second.mac_prefixes, lambda m: m.prefix, "MAC prefix", first.source,
