@@ -73,8 +73,8 @@ def read_handkept(folder: Path) -> HandKept:
     folder = Path(folder)
     result = HandKept([], [], [], [])
     update_path = folder / UPDATE_CONF
-    includes = _guarded(result, update_path, lambda: _read_update_conf(update_path, folder))
-    allowed = _guarded(result, folder / MIDDLE, lambda: _read_middle(folder / MIDDLE)) or {}
+    includes = _guarded(result, update_path, lambda: _read_update_conf(update_path, result))
+    allowed = _guarded(result, folder / MIDDLE, lambda: _read_middle(folder / MIDDLE, result)) or {}
     for stem, line in includes or []:
         path = folder / VENDOR_FOLDER / f"{stem}.conf"
         vendor = _read_vendor_guarded(result, path, stem, allowed)
@@ -119,11 +119,21 @@ def _read_file(path: Path) -> tuple[list[Statement], list[str]]:
         raise ToolchainError(f"cannot parse: {exc.message}", exc.path, exc.line) from None
 
 
-def _read_update_conf(path: Path, folder: Path) -> list[tuple[str, int]]:
-    """The vendor files dhcpd_update.conf includes, in order; the MAC prefix class checked."""
+def _each_statement(path: Path, result: HandKept, take) -> None:
+    """``take(statement)`` for each statement of the file; one it refuses is recorded at its line, the rest go on."""
     statements, _ = _read_file(path)
-    includes: list[tuple[str, int]] = []
     for statement in statements:
+        try:
+            take(statement)
+        except Refused as exc:
+            result.refusals.append(error(shown(path), exc.message, exc.line))
+
+
+def _read_update_conf(path: Path, result: HandKept) -> list[tuple[str, int]]:
+    """The vendor files dhcpd_update.conf includes, in order; the MAC prefix class checked."""
+    includes: list[tuple[str, int]] = []
+
+    def take(statement: Statement) -> None:
         words = statement.words()
         if statement.keyword == "class" and words[1:] == [MAC_CLASS]:
             body = [print_statement(s) for s in statement.body or ()]
@@ -139,20 +149,22 @@ def _read_update_conf(path: Path, folder: Path) -> list[tuple[str, int]]:
             stem = name[len(INCLUDE_PREFIX):-len(".conf")]
             if any(stem == known for known, _ in includes):
                 raise Refused(f"{name!r} is included twice", statement.line)
-            includes.append((stem, statement.line))
-            if len(includes) > MAX_VENDOR_FILES:
+            if len(includes) >= MAX_VENDOR_FILES:
                 raise Refused(f"more than {MAX_VENDOR_FILES} vendor files", statement.line)
+            includes.append((stem, statement.line))
         else:
             raise Refused(f"{_what(statement)} cannot be imported: {UPDATE_CONF} holds the \"{MAC_CLASS}\" class "
                           "and the vendor includes only", statement.line)
+
+    _each_statement(path, result, take)
     return includes
 
 
-def _read_middle(path: Path) -> dict[str, int]:
+def _read_middle(path: Path, result: HandKept) -> dict[str, int]:
     """Class names the pool allows, with their line."""
-    statements, _ = _read_file(path)
     allowed: dict[str, int] = {}
-    for statement in statements:
+
+    def take(statement: Statement) -> None:
         words = statement.words()
         if statement.body is None and words[:3] == ["allow", "members", "of"] and len(words) == 4 \
                 and statement.head[3].kind == STRING:
@@ -160,6 +172,8 @@ def _read_middle(path: Path) -> dict[str, int]:
         else:
             raise Refused(f"{_what(statement)} cannot be imported: the bundle's pool file holds "
                           "'allow members of \"<class>\";' lines only", statement.line)
+
+    _each_statement(path, result, take)
     return allowed
 
 
