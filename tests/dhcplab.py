@@ -21,7 +21,16 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tests.dhcpclient import ACK, DISCOVER, OFFER, REQUEST, Client, Phone, Reply, bootp_request
+from tests.dhcpclient import (
+    ACK,
+    DISCOVER,
+    OFFER,
+    REQUEST,
+    Client,
+    Phone,
+    Reply,
+    bootp_request,
+)
 
 SERVER_SIDE, PHONE_SIDE = "wazo0", "phones0"
 SERVER_ADDRESS = "10.42.1.1"

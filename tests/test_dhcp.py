@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from repo.dhcp.bundle import render_bundle, write_bundle
-from repo.dhcp.data import MatchRule, load_dhcp_data, load_dhcp_file, models_without_class
+from repo.dhcp.data import (
+    MatchRule,
+    load_dhcp_data,
+    load_dhcp_file,
+    models_without_class,
+)
 from repo.errors import ToolchainError
 from tests.conftest import ROOT, run_inv, write_tree
 from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update
@@ -361,3 +366,53 @@ def test_inv_dhcp_writes_the_bundle_or_one_error_line(plugins, tmp_path):
     assert done.stderr.strip() == (f"error: {plugins / 'quote' / 'dhcp.toml'}:16: [[mac_prefix]] #1: prefix must "
                                    "be the first three octets of a MAC address like \"00:0f:d3\", not '0:0F:D3'")
     assert (tmp_path / "out" / "dhcpd.tar.bz2").read_bytes() == before
+
+
+# One statement of each kind the escape hatch allows: dhcpd must accept every one.
+EXAMPLES = {
+    "option": "option domain-name-servers 10.42.1.53;",
+    "supersede": 'supersede domain-name "phones.example";',
+    "default": "default ntp-servers 10.42.1.1;",
+    "append": 'append domain-search "example";',
+    "prepend": "prepend domain-name-servers 10.42.1.1;",
+    "vendor-option-space": "vendor-option-space EVERY;",
+    "site-option-space": 'site-option-space "EVERY";',
+    "next-server": "next-server 10.42.1.7;",
+    "filename": 'filename "boot.bin";',
+    "server-name": 'server-name "provd";',
+    "log": 'log(info, concat("seen ", option vendor-class-identifier));',
+    "if": 'if exists user-class { option domain-name "a"; } elsif exists vendor-class-identifier { '
+          'option domain-name "b"; } else { option domain-name "c"; }',
+    "default-lease-time": "default-lease-time 600;",
+    "max-lease-time": "max-lease-time 7200;",
+    "min-lease-time": "min-lease-time 60;",
+}
+
+
+def test_every_statement_the_escape_hatch_allows_is_accepted_by_dhcpd(tmp_path):
+    from repo.dhcp.statements import SCOPE_KEYWORDS
+    assert set(EXAMPLES) | {"elsif", "else"} == SCOPE_KEYWORDS
+    statements = "".join(f"    {text!r},\n" for text in EXAMPLES.values())
+    plugins = tmp_path / "plugins"
+    write_tree(plugins, {"_dhcp/every.toml": (
+        'vendor = "Every"\ndeclarations = ["option space EVERY;", "option EVERY.url code 1 = text;"]\n'
+        '[[group]]\nname = "g"\nstatements = [\n' + statements + ']\n'
+        '[[class]]\nmodel = "E1"\ngroup = "g"\nvendor_class_prefix = "e1"\nstatements = [\n' + statements + ']\n'
+        '[[mac_prefix]]\nprefix = "00:e0:e1"\nstatements = [\n' + statements + ']\n')})
+    etc = tmp_path / "etc-dhcp"
+    extract_like_dhcpd_update(bundle_from(plugins, tmp_path / "dhcpd.tar.bz2"), etc)
+    done = dhcpd_check(etc)
+    assert done.returncode == 0, done.stderr
+    assert (etc / "dhcpd_update" / "every.conf").read_text().count("min-lease-time 60;") == 3
+
+
+def test_the_readme_examples_are_valid_data(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## DHCP bundle"):readme.index("### Importing a hand-kept bundle")]
+    examples = section.split("```toml\n")[1:]
+    assert len(examples) == 2
+    for number, example in enumerate(examples):
+        text = example.split("```")[0]
+        path = tmp_path / f"example{number}.toml"
+        path.write_text(text if text.startswith("vendor") else 'vendor = "Bolt"\n' + text)
+        assert load_dhcp_file(path).classes

@@ -21,7 +21,6 @@ from tests.dhcpd import dhcpd_check, extract_like_dhcpd_update
 from tests.repo_fixtures import serving
 from tests.s3server import new_bucket
 
-
 BUNDLE_KEY = bundle_key("dhcpd-update")
 
 

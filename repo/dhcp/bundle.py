@@ -19,7 +19,15 @@ from repo.build.packaging import (
     write_archive,
 )
 from repo.dhcp.conf import dhcpd_string
-from repo.dhcp.data import MAC_CLASS, TFTP, DhcpClass, MacPrefix, MatchRule, ProvdAddress, VendorDhcp
+from repo.dhcp.data import (
+    MAC_CLASS,
+    TFTP,
+    DhcpClass,
+    MacPrefix,
+    MatchRule,
+    ProvdAddress,
+    VendorDhcp,
+)
 from repo.errors import ToolchainError
 from repo.package.archive import check_archive_bytes
 from repo.templating import template_environment

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Callable
 
 from repo.errors import ToolchainError
 
@@ -269,18 +270,18 @@ class _ExpressionReader:
 
     def disjunction(self, depth: int) -> Expr:
         depth = self._deeper(depth)
-        parts = [self.conjunction(depth)]
-        while self._is("or"):
-            self.position += 1
-            parts.append(self.conjunction(depth))
-        return parts[0] if len(parts) == 1 else Expr("or", tuple(parts))
+        return self._chain("or", lambda: self.conjunction(depth))
 
     def conjunction(self, depth: int) -> Expr:
-        parts = [self.negation(depth)]
-        while self._is("and"):
+        return self._chain("and", lambda: self.negation(depth))
+
+    def _chain(self, word: str, operand) -> Expr:
+        """``operand (word operand)*``, as one Expr ``word`` when there are several."""
+        parts = [operand()]
+        while self._is(word):
             self.position += 1
-            parts.append(self.negation(depth))
-        return parts[0] if len(parts) == 1 else Expr("and", tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else Expr(word, tuple(parts))
 
     def negation(self, depth: int) -> Expr:
         if self._is("not"):
@@ -323,8 +324,8 @@ class _ExpressionReader:
 
 # --- printing -------------------------------------------------------------------------------------
 
-def dhcpd_string(value: str) -> str:
-    """``value`` (one character per byte) as a dhcpd string literal; other than printable ASCII as octal."""
+def quoted(value: str, escape: Callable[[str], str]) -> str:
+    """``value`` in double quotes: quotes and backslashes escaped, printable ASCII as is, the rest by ``escape``."""
     out = ['"']
     for c in value:
         if c in '"\\':
@@ -332,12 +333,20 @@ def dhcpd_string(value: str) -> str:
         elif " " <= c <= "~":
             out.append(c)
         else:
-            code = ord(c)
-            if code > 0xFF:
-                raise ValueError(f"{c!r} is not a byte")
-            out.append(f"\\{code:03o}")
+            out.append(escape(c))
     out.append('"')
     return "".join(out)
+
+
+def _octal(c: str) -> str:
+    if ord(c) > 0xFF:
+        raise ValueError(f"{c!r} is not a byte")
+    return f"\\{ord(c):03o}"
+
+
+def dhcpd_string(value: str) -> str:
+    """``value`` (one character per byte) as a dhcpd string literal; other than printable ASCII as octal."""
+    return quoted(value, _octal)
 
 
 def printed(token: Token) -> str:

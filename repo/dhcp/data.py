@@ -26,7 +26,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
-from repo.dhcp.statements import BUILTIN_SPACES, declared_spaces, parse_statements, used_spaces
+from repo.dhcp.statements import (
+    BUILTIN_SPACES,
+    declared_spaces,
+    parse_statements,
+    used_spaces,
+)
 from repo.errors import ToolchainError
 
 DATA_FILE = "dhcp.toml"

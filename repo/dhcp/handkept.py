@@ -19,10 +19,31 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from repo.dhcp.conf import STRING, ConfError, Expr, Statement, parse, parse_expression, print_statement, \
-    print_statements, read_text
-from repo.dhcp.data import MAC_CLASS, TFTP, USER_CLASS, VENDOR_CLASS, DhcpClass, Group, MacPrefix, MatchRule, \
-    ProvdAddress, VendorDhcp, vendor_key, vendor_stem
+from repo.dhcp.conf import (
+    STRING,
+    ConfError,
+    Expr,
+    Statement,
+    parse,
+    parse_expression,
+    print_statement,
+    print_statements,
+    read_text,
+)
+from repo.dhcp.data import (
+    MAC_CLASS,
+    TFTP,
+    USER_CLASS,
+    VENDOR_CLASS,
+    DhcpClass,
+    Group,
+    MacPrefix,
+    MatchRule,
+    ProvdAddress,
+    VendorDhcp,
+    vendor_key,
+    vendor_stem,
+)
 from repo.dhcp.statements import check_declarations, check_scope_statements
 from repo.errors import ToolchainError
 from repo.validation.findings import Finding, error, warning

@@ -13,8 +13,16 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from repo.dhcp.data import DATA_FILE, VENDOR_ONLY_FOLDER, VendorDhcp, data_files, load_dhcp_file, \
-    load_dhcp_text, merge_vendors, vendor_key
+from repo.dhcp.data import (
+    DATA_FILE,
+    VENDOR_ONLY_FOLDER,
+    VendorDhcp,
+    data_files,
+    load_dhcp_file,
+    load_dhcp_text,
+    merge_vendors,
+    vendor_key,
+)
 from repo.dhcp.handkept import ImportedVendor, read_handkept
 from repo.dhcp.tomlwrite import vendor_toml
 from repo.errors import ToolchainError

@@ -6,24 +6,25 @@ as TOML basic strings, escaped so that any byte of a match value survives.
 """
 from __future__ import annotations
 
-from repo.dhcp.data import HTTP, TFTP, VENDOR_CLASS, DhcpClass, Group, MacPrefix, MatchRule, ProvdAddress, \
-    VendorDhcp
+from repo.dhcp.conf import quoted
+from repo.dhcp.data import (
+    HTTP,
+    TFTP,
+    VENDOR_CLASS,
+    DhcpClass,
+    Group,
+    MacPrefix,
+    MatchRule,
+    ProvdAddress,
+    VendorDhcp,
+)
 
 Comments = dict[tuple[str, str], list[str]]
 
 
 def toml_string(value: str) -> str:
     """A TOML basic string: quotes, backslashes and anything not printable ASCII escaped."""
-    out = ['"']
-    for c in value:
-        if c in '"\\':
-            out.append("\\" + c)
-        elif " " <= c <= "~":
-            out.append(c)
-        else:
-            out.append(f"\\u{ord(c):04x}")
-    out.append('"')
-    return "".join(out)
+    return quoted(value, lambda c: f"\\u{ord(c):04x}")
 
 
 def _statements(values: tuple[str, ...]) -> list[str]:

@@ -12,8 +12,16 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from repo.dhcp.data import DATA_FILE, VENDOR_ONLY_FOLDER, VendorDhcp, data_files, load_dhcp_file, merge_vendors, \
-    models_without_class, vendor_key
+from repo.dhcp.data import (
+    DATA_FILE,
+    VENDOR_ONLY_FOLDER,
+    VendorDhcp,
+    data_files,
+    load_dhcp_file,
+    merge_vendors,
+    models_without_class,
+    vendor_key,
+)
 from repo.errors import ToolchainError
 from repo.package.models import WILDCARD, models_of
 from repo.validation.findings import Finding, error, warning
