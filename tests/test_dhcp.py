@@ -416,3 +416,14 @@ def test_the_readme_examples_are_valid_data(tmp_path):
         path = tmp_path / f"example{number}.toml"
         path.write_text(text if text.startswith("vendor") else 'vendor = "Bolt"\n' + text)
         assert load_dhcp_file(path).classes
+
+
+def test_a_large_data_file_is_read_in_one_pass(tmp_path):
+    """Line numbers are looked up per table, not by rereading the file for each: 18,000 tables stay quick."""
+    path = tmp_path / "dhcp.toml"
+    path.write_text('vendor = "Big"\n' + "".join(f'[[class]]\nmodel = "M{n}"\nvendor_class_prefix = "m{n}"\n'
+                                                 for n in range(18000)) + '[[class]]\nmodel = "M1"\nmatch = []\n')
+    with pytest.raises(ToolchainError) as caught:
+        load_dhcp_file(path)
+    assert (caught.value.line, caught.value.message) == (54004, "[[class]] #18001: needs match (a list of rules "
+                                                                "like { prefix = \"acme_P1\" }) or vendor_class_prefix")

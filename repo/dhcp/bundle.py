@@ -109,12 +109,13 @@ def blocks(vendor: VendorDhcp) -> list[Block]:
     prefixes carry their options themselves).
     """
     result: list[Block] = []
+    groups = {group.name: group for group in vendor.groups}
     for dhcp_class in vendor.classes:
         if result and result[-1].group == dhcp_class.group:
             last = result[-1]
             result[-1] = Block(last.group, last.provd, last.statements, last.classes + (dhcp_class,))
             continue
-        group = vendor.group(dhcp_class.group)
+        group = groups.get(dhcp_class.group)
         provd = group.provd if group and group.provd else vendor.provd
         result.append(Block(dhcp_class.group, provd, group.statements if group else (), (dhcp_class,)))
     return result

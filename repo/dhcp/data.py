@@ -142,8 +142,6 @@ class VendorDhcp:
         """Models some class or MAC prefix says it is for."""
         return {m for entry in (*self.classes, *self.mac_prefixes) for m in entry.models}
 
-    def group(self, name: str | None) -> Group | None:
-        return next((g for g in self.groups if g.name == name), None)
 
 
 def vendor_stem(vendor: str) -> str:
@@ -183,11 +181,13 @@ def load_dhcp_text(text: str, path: Path) -> VendorDhcp:
     provd = top.provd()
     declarations = top.statements("declarations", declarations=True)
     groups = tuple(_load_group(t) for t in top.tables("group"))
-    classes = tuple(_load_class(t, vendor, groups) for t in top.tables("class"))
+    group_names = {g.name for g in groups}
+    classes = tuple(_load_class(t, vendor, group_names) for t in top.tables("class"))
     mac_prefixes = tuple(_load_mac_prefix(t, vendor, provd) for t in top.tables("mac_prefix"))
     if not classes and not mac_prefixes:
         raise ToolchainError("at least one [[class]] or [[mac_prefix]] is required", path)
-    unused = [n for n, g in enumerate(groups, 1) if g.name not in {c.group for c in classes}]
+    used = {c.group for c in classes}
+    unused = [n for n, g in enumerate(groups, 1) if g.name not in used]
     if unused:
         raise ToolchainError(f"[[group]] #{unused[0]} is the group of no class (a group applies to classes "
                              "only, not to MAC prefixes)", path, top.line_of_table("group", unused[0]))
@@ -205,7 +205,7 @@ def _load_group(table: "_Table") -> Group:
     return Group(table.text("name", required=True), table.provd(), table.statements("statements"))
 
 
-def _load_class(table: "_Table", vendor: str, groups: tuple[Group, ...]) -> DhcpClass:
+def _load_class(table: "_Table", vendor: str, groups: set[str]) -> DhcpClass:
     table.known_keys(_CLASS_KEYS)
     models = table.models()
     match = table.match_rules()
@@ -217,7 +217,7 @@ def _load_class(table: "_Table", vendor: str, groups: tuple[Group, ...]) -> Dhcp
     if name == MAC_CLASS:
         raise table.error(f"the class name {MAC_CLASS!r} is the MAC prefixes' own", "name")
     group = table.text("group")
-    if group is not None and group not in {g.name for g in groups}:
+    if group is not None and group not in groups:
         raise table.error(f"group {group!r} is not one of this file's [[group]] names", "group")
     log = table.text("log") or f"BOOT {vendor} {models[0] if len(models) == 1 else name}"
     provd = table.provd()
@@ -407,7 +407,7 @@ class _Table:
         value = self.raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
             raise self.error(f"{key} must be a list of strings of dhcpd statements", key)
-        key_line = self.line_of(key)
+        key_line = self.line_of(key) if value else None
         printed: list[str] = []
         for text in value:
             line = self.lines.find_text(text.strip().splitlines()[0] if text.strip() else "", after=key_line)
@@ -468,31 +468,37 @@ def _line_from_message(message: str) -> int | None:
 
 
 class _LineFinder:
-    """Line numbers of keys, headers and text in a TOML file, for error messages."""
+    """Line numbers of keys, headers and text in a TOML file, for error messages.
+
+    Searches stay within one table (up to the next header), so a file of many tables
+    is not read once per table.
+    """
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
+        self.headers: dict[str, list[int]] = {}
+        for number, line in enumerate(self.lines, 1):
+            if line.startswith("["):
+                self.headers.setdefault(line.strip(), []).append(number)
+
+    def _table_lines(self, after: int | None):
+        """(number, line) from ``after`` (a table's header or first line) to the end of that table."""
+        start = after or 1
+        for number in range(start, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if number > start and line.startswith("["):
+                return
+            yield number, line
 
     def find(self, key: str, after: int | None = None) -> int | None:
         pattern = re.compile(rf"\s*{re.escape(key)}\s*=")
-        for number, line in enumerate(self.lines[(after or 1) - 1:], after or 1):
-            if pattern.match(line):
-                return number
-        return None
+        return next((number for number, line in self._table_lines(after) if pattern.match(line)), None)
 
     def find_text(self, text: str, after: int | None = None) -> int | None:
         if not text:
             return None
-        for number, line in enumerate(self.lines[(after or 1) - 1:], after or 1):
-            if text in line:
-                return number
-        return None
+        return next((number for number, line in self._table_lines(after) if text in line), None)
 
     def nth(self, header: str, count: int) -> int | None:
-        seen = 0
-        for number, line in enumerate(self.lines, 1):
-            if line.strip() == header:
-                seen += 1
-                if seen == count:
-                    return number
-        return None
+        found = self.headers.get(header, [])
+        return found[count - 1] if count <= len(found) else None
