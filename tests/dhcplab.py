@@ -9,6 +9,7 @@ its PID. Every wait is bounded.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
@@ -31,10 +32,11 @@ from tests.dhcpclient import (
     Reply,
     bootp_request,
 )
+from tests.dhcpd import DHCPD
 
 SERVER_SIDE, PHONE_SIDE = "wazo0", "phones0"
 SERVER_ADDRESS = "10.42.1.1"
-DHCPD = "/usr/sbin/dhcpd"
+PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 20.0
 ANSWER_TIMEOUT = 5.0
 
@@ -84,6 +86,11 @@ def _hex(value: bytes | None) -> str | None:
 
 # --- inside the namespace -------------------------------------------------------------------------
 
+def _die_with_parent() -> None:
+    """In dhcpd's process before it starts: killed if the lab is (a timeout), so none outlives the test."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class Server:
     """dhcpd in the foreground; its stderr lines collected by a thread."""
 
@@ -92,7 +99,8 @@ class Server:
         leases.touch()
         self.process = subprocess.Popen(
             [DHCPD, "-4", "-d", "-cf", "/etc/dhcp/dhcpd.conf", "-lf", str(leases), "-pf", str(work / "dhcpd.pid"),
-             SERVER_SIDE], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             SERVER_SIDE], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_die_with_parent)
         self.lines: list[str] = []
         self.changed = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)

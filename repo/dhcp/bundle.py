@@ -36,7 +36,6 @@ BUNDLE_NAME = "dhcpd.tar.bz2"
 VENDOR_FOLDER = "dhcpd_update"
 ROOT_FILES = ("dhcpd_update.conf", "dhcpd_subnet.conf.middle")
 HARDWARE = 'binary-to-ascii(16, 8, ":", hardware)'
-_SUBSTRING_FUNCTION = {"prefix": "substring", "substring": "substring", "suffix": "suffix"}
 
 
 def rule_expression(rule: MatchRule) -> str:

@@ -64,18 +64,6 @@ class MatchRule:
     offset: int = 0  # where a substring starts
     option: str = VENDOR_CLASS
 
-    def matches(self, sent: str | None) -> bool:
-        """What dhcpd decides for a phone sending ``sent`` in the option (None: not sent)."""
-        if sent is None:
-            return False
-        if self.kind == "exact":
-            return sent == self.value
-        if self.kind == "prefix":
-            return sent.startswith(self.value)
-        if self.kind == "suffix":
-            return sent.endswith(self.value)
-        return sent[self.offset:self.offset + len(self.value)] == self.value
-
 
 @dataclass(frozen=True)
 class ProvdAddress:
