@@ -34,8 +34,8 @@ def test_a_mac_prefix_or_vendor_only_data_covers_models(plugins_dir):
     folder = two_targets(plugins_dir)
     (folder / "dhcp.toml").write_text(ACME + '[[class]]\nmodel = "P1"\nvendor_class_prefix = "acme_P1"\n'
                                       '[[mac_prefix]]\nprefix = "00:0a:cc"\nmodels = ["P2"]\n')
-    write_tree(plugins_dir, {"_dhcp/acme-old.toml": 'vendor = "ACME"\nprovd_path = "/Acme"\n[[class]]\nname = "AcmeOldP3"\nmodel = "P3"\n'
-                                                    'match = [{ exact = "Acme P3" }]\n'})
+    write_tree(plugins_dir, {"_dhcp/acme-old.toml": 'vendor = "ACME"\nprovd_path = "/Acme"\n[[class]]\n'
+                                                    'name = "AcmeOldP3"\nmodel = "P3"\nmatch = [{ exact = "Acme P3" }]\n'})
     assert build.check(plugins_dir, jobs=1).findings == []
     (folder / "dhcp.toml").unlink()
     [finding] = build.check(plugins_dir, jobs=1).findings

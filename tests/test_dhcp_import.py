@@ -80,9 +80,9 @@ def test_the_import_says_what_went_where_and_keeps_comments(plugins, tmp_path):
     before = acme
     done = dhcp_import(tmp_path, source)
     assert done.returncode == 1
-    assert done.stderr.strip().endswith("error: 4 files would be replaced: plugins/xivo_acme/dhcp.toml, "
-                                        "plugins/wazo_bolt/dhcp.toml, plugins/_dhcp/corvid.toml, plugins/_dhcp/dyna.toml "
-                                        "(--force replaces them; nothing written)")
+    assert done.stderr.strip().endswith(
+        "error: 4 files would be replaced: plugins/xivo_acme/dhcp.toml, plugins/wazo_bolt/dhcp.toml, "
+        "plugins/_dhcp/corvid.toml, plugins/_dhcp/dyna.toml (--force replaces them; nothing written)")
     (plugins / "_dhcp" / "dyna.toml").unlink()
     done = dhcp_import(tmp_path, source, "--dry-run")
     assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith("dry run: 4 vendor files")
