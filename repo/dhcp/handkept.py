@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo.dhcp.conf import (
+    MAX_TEXT,
     STRING,
     ConfError,
     Expr,
@@ -96,7 +97,7 @@ def read_handkept(folder: Path) -> HandKept:
     update_path = folder / UPDATE_CONF
     includes = _guarded(result, update_path, lambda: _read_update_conf(update_path, result))
     allowed = _guarded(result, folder / MIDDLE, lambda: _read_middle(folder / MIDDLE, result)) or {}
-    for stem, line in includes or []:
+    for stem, _ in includes or []:
         path = folder / VENDOR_FOLDER / f"{stem}.conf"
         vendor = _read_vendor_guarded(result, path, stem, allowed)
         if vendor is not None:
@@ -131,6 +132,8 @@ def _read_file(path: Path) -> tuple[list[Statement], list[str]]:
     if path.is_symlink() or not path.is_file():
         raise ToolchainError("missing (or not a regular file)", path)
     try:
+        if path.stat().st_size > MAX_TEXT:
+            raise ToolchainError(f"larger than {MAX_TEXT} bytes: not a dhcpd configuration file", path)
         data = path.read_bytes()
     except OSError as exc:
         raise ToolchainError(f"cannot read: {exc.strerror}", path) from None
