@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from repo.build.buildcache import BuildCache, toolchain_fingerprint, tree_digest
+from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
 from repo.build.packaging import pack, source_date_epoch
 from repo.build.commands import builtin_commands
 from repo.errors import ToolchainError
@@ -35,6 +36,7 @@ from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.ui.progress import Progress
 from repo.validation.builtplugin import validate_built_tree
+from repo.validation.dhcpclasses import check_dhcp
 from repo.validation.findings import Finding, errors, first_error, from_error, ordered
 from repo.validation.firmware import vendor_folder
 from repo.validation.silencing import Silencing
@@ -222,7 +224,7 @@ def check_built_target(target: Target, tree: Path, built: Path, firmware_dir: Pa
     """
     if firmware_dir is None:
         firmware_dir = vendor_folder(target.build_file.parent.parent, target.plugin)
-    findings = validate_built_tree(tree, target.pg_id, firmware_dir, target.build_file.parent)
+    findings = validate_built_tree(tree, target.pg_id, firmware_dir)
     return locate(findings, tree, target.build_file.parent, target.target_id, built)
 
 
@@ -349,7 +351,9 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     cache = BuildCache(build_dir)
     mtime = source_date_epoch()
     fingerprint = toolchain_fingerprint()
-    digests = {p.name: tree_digest(p.folder) for p in plugins if any(t in targets for t in p.targets.values())}
+    # DHCP data is not packaged: editing it rebuilds nothing.
+    digests = {p.name: tree_digest(p.folder, exclude={DHCP_DATA_FILE}) for p in plugins
+               if any(t in targets for t in p.targets.values())}
 
     keys, outcomes, to_build = {}, {}, []
     for target in targets:
@@ -381,6 +385,13 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
                 progress.done("built", f"{outcome.package.filename} ({target.label})")
                 cache.store(target.pg_id, keys[target.pg_id], outcome.package)
                 result.built.append(target)
+        dhcp_findings = check_dhcp(plugins_dir, _built_trees(plugins, targets, outcomes, build_dir / "plugins"),
+                                   not selectors)
+        for finding in _split_by_plugin(dhcp_findings, silencing, plugins_dir)[0]:
+            if finding.is_error:
+                result.failures.append(str(finding))
+            else:
+                progress.note(str(finding))
 
     index, live = _assemble_index(dev_dir, outcomes, cache, result)
     cache.save(live)
@@ -389,6 +400,14 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     if not result.index_path.exists() or result.index_path.read_bytes() != data:
         write_atomic(result.index_path, data)
     return result
+
+
+def _built_trees(plugins: list[BuildPlugin], targets: list[Target], outcomes: dict[str, _Outcome],
+                 trees_dir: Path) -> dict[Path, list[Path]]:
+    """Per build plugin with selected targets, the trees its targets built (failed ones left out)."""
+    chosen = {t.pg_id for t in targets if not outcomes[t.pg_id].error}
+    return {p.folder: [trees_dir / t.pg_id for t in p.targets.values() if t.pg_id in chosen]
+            for p in plugins if any(t.pg_id in chosen for t in p.targets.values())}
 
 
 def _target_key(target: Target, source_digest: str, fingerprint: str, mtime: int) -> str:
@@ -468,9 +487,15 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
     targets = select_targets(plugins, selectors, unloadable(load_errors))
     with tempfile.TemporaryDirectory(prefix="provd-validate-") as scratch:
         firmware_dir = Path(firmware_dir) if firmware_dir else None
+        outcomes = {}
         for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir, silencing), jobs):
             findings += outcome.findings
             silenced += outcome.silenced
+            outcomes[outcome.pg_id] = outcome
+        kept, quiet = _split_by_plugin(check_dhcp(plugins_dir, _built_trees(plugins, targets, outcomes, Path(scratch)),
+                                                  not selectors), silencing, Path(plugins_dir))
+        findings += kept
+        silenced += quiet
     return CheckResult(ordered(findings), len(targets), ordered(silenced))
 
 
@@ -484,7 +509,8 @@ def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: P
     except Exception as exc:  # the target's failure is its finding; the others go on
         failure = exc if isinstance(exc, ToolchainError) else ToolchainError(_describe(exc), target.build_file)
         finding = from_error(failure, f"target {target.label} ({pg_id}) failed: ", code="target-failed")
-        return _Outcome(pg_id, findings=(finding.at(shown(Path(failure.path or target.build_file))),))
+        return _Outcome(pg_id, error=finding.message,
+                        findings=(finding.at(shown(Path(failure.path or target.build_file))),))
     # Built files without a source are named <pg_id>/<path>: the scratch folder is gone afterwards.
     kept, silenced = _split_silenced(check_built_target(target, tree, Path(pg_id), firmware_dir), target, silencing)
     return _Outcome(pg_id, findings=tuple(kept), silenced=tuple(silenced))
@@ -494,6 +520,18 @@ def _split_silenced(findings: list[Finding], target: Target, silencing: Silencin
                                                                                           list[Finding]]:
     """(kept, silenced) findings of a target's built tree."""
     return silencing.split(findings, target.plugin, target.build_file.parent.parent)
+
+
+def _split_by_plugin(findings: list[Finding], silencing: Silencing, plugins_dir: Path) -> tuple[list[Finding],
+                                                                                              list[Finding]]:
+    """(kept, silenced) findings about files of any build plugin (DHCP data): each judged by the folder it names."""
+    kept, silenced = [], []
+    for finding in findings:
+        rel = os.path.relpath(os.path.abspath(finding.path), plugins_dir) if finding.path else ""
+        plugin_kept, plugin_silenced = silencing.split([finding], rel.split(os.sep)[0], plugins_dir)
+        kept += plugin_kept
+        silenced += plugin_silenced
+    return kept, silenced
 
 
 # --- the classic command -----------------------------------------------------------------

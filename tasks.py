@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from invoke import Exit, task
 
 import build as engine
 from repo.catalog.indexdiff import diff_indexes
-from repo.dhcp.bundle import BUNDLE_NAME, render_bundle, write_bundle
+from repo.dhcp.bundle import BUNDLE_NAME, bundle_bytes
 from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
-from repo.dhcp.data import load_dhcp_data
-from repo.dhcp.publish import publish_bundle
+from repo.dhcp.data import VENDOR_ONLY_FOLDER, load_dhcp_data
+from repo.dhcp.importer import apply_import, plan_import
+from repo.dhcp.publish import dhcp_path, publish_bundle
 from repo.errors import ToolchainError
+from repo.fileutil import write_atomic
 from repo.package.index import INDEX_NAME
 from repo.publish import plan as publish
 from repo.publish import stablesync
@@ -22,6 +25,7 @@ from repo.publish.channel import check_channel, index_key, read_index
 from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.terminal import printable
+from repo.validation.findings import plural
 from repo.validation.report import summary
 from repo.validation.silencing import Silencing
 
@@ -62,40 +66,89 @@ def build(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, jobs=
 
 
 @task(help={
-    "plugins-dir": "folder of build plugins with their dhcp.toml (default: plugins)",
+    "plugins-dir": "folder of build plugins with their dhcp.toml, and _dhcp/ (default: plugins)",
     "build-dir": "where dhcpd.tar.bz2 is written (default: _build)",
 })
 @reports_errors
 def dhcp(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR):
-    """Generate the DHCP bundle <build-dir>/dhcpd.tar.bz2 from the plugins' dhcp.toml files."""
-    _write_dhcp_bundle(Path(plugins_dir), Path(build_dir))
+    """Generate the DHCP bundle <build-dir>/dhcpd.tar.bz2 from the plugins' DHCP data."""
+    bundle = Path(build_dir) / BUNDLE_NAME
+    vendors, data = _dhcp_bundle(Path(plugins_dir))
+    changed = not bundle.is_file() or bundle.read_bytes() != data
+    if changed:
+        write_atomic(bundle, data)
+    print(f"{bundle}: {_bundle_summary(vendors)}{'' if changed else ' (unchanged)'}")
 
 
-def _write_dhcp_bundle(plugins_dir: Path, build_dir: Path) -> Path:
+def _dhcp_bundle(plugins_dir: Path) -> tuple[list, bytes]:
     vendors = load_dhcp_data(plugins_dir)
     if not vendors:
-        raise ToolchainError(f"no build plugin in {plugins_dir}/ has a {DHCP_DATA_FILE}: no bundle to make")
-    dest = write_bundle(render_bundle(vendors, plugins_dir), build_dir / BUNDLE_NAME)
-    print(f"{dest}: {len(vendors)} vendor(s), {sum(len(v.classes) for v in vendors)} class(es)")
-    return dest
+        raise ToolchainError(f"no DHCP data in {plugins_dir}/ (a build plugin's {DHCP_DATA_FILE}, or "
+                             f"{VENDOR_ONLY_FOLDER}/*.toml): no bundle to make")
+    return vendors, bundle_bytes(vendors, plugins_dir)
+
+
+def _bundle_summary(vendors: list) -> str:
+    return (f"{len(vendors)} vendor(s), {sum(len(v.classes) for v in vendors)} class(es), "
+            f"{sum(len(v.mac_prefixes) for v in vendors)} MAC prefix(es)")
+
+
+@task(
+    positional=["source"],
+    help={
+        "source": "the hand-kept folder: dhcpd_update.conf, dhcpd_update/<vendor>.conf, dhcpd_subnet.conf.middle",
+        "plugins-dir": f"where the data goes (default: plugins): <plugin>/{DHCP_DATA_FILE} or {VENDOR_ONLY_FOLDER}/",
+        "dry-run": "say what would go where and write nothing",
+        "force": "replace DHCP data files that exist already",
+    })
+@reports_errors
+def dhcp_import(c, source, plugins_dir=DEFAULT_PLUGINS_DIR, dry_run=False, force=False):
+    """Turn a hand-kept dhcpd-update folder into DHCP data next to the build plugins (or in _dhcp/)."""
+    plan = plan_import(Path(source), Path(plugins_dir))
+    if plan.refusals:
+        for finding in plan.refusals:
+            print(finding, file=sys.stderr)
+        raise Exit(f"error: {plural(len(plan.refusals), 'statement')} of {source} cannot be imported (above); "
+                   "nothing written", code=1)
+    print("\n".join(plan.lines()))
+    if dry_run:
+        print(f"dry run: {plan.summary(Path(plugins_dir))}; nothing written")
+        return
+    apply_import(plan, force)
+    print(f"imported {plan.summary(Path(plugins_dir))}")
 
 
 @task(help={
     "repo": REPO_HELP,
-    "plugins-dir": "folder of build plugins, to generate the bundle when there is none (default: plugins)",
+    "plugins-dir": "folder of build plugins and their DHCP data (default: plugins)",
     "build-dir": "where dhcpd.tar.bz2 is (default: _build)",
+    "path": "repository folder of the bundle (default: provd.dhcp_path, else dhcpd-update)",
     "dry-run": DRY_RUN_HELP,
+    "force": "publish even if the bundle drops vendors that the published bundle serves",
 })
 @reports_errors
-def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, dry_run=False):
-    """Publish <build-dir>/dhcpd.tar.bz2 to <repo>/dhcpd-update/ (generated first when missing)."""
+def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, path=None,
+                dry_run=False, force=False):
+    """Publish <build-dir>/dhcpd.tar.bz2 to <repo>/<path>/ (regenerated first if the DHCP data changed)."""
+    config = c.config.get("provd") or {}
+    folder = dhcp_path(path, config)
+    storage = _repository(c, repo)
     bundle = Path(build_dir) / BUNDLE_NAME
-    if not bundle.exists():
-        if dry_run:
-            print(f"no {bundle}: would generate it (inv dhcp), then publish it")
-            return
-        _write_dhcp_bundle(Path(plugins_dir), Path(build_dir))
-    print(publish_bundle(_repository(c, repo), bundle, dry_run))
+    vendors, data = _dhcp_bundle(Path(plugins_dir))
+    if bundle.is_file() and bundle.read_bytes() == data:
+        print(publish_bundle(storage, bundle, folder, dry_run, force))
+        return
+    state = "is older than the DHCP data" if bundle.is_file() else "does not exist"
+    if dry_run:
+        with tempfile.TemporaryDirectory(prefix="dhcp-bundle-") as scratch:
+            fresh = Path(scratch) / BUNDLE_NAME
+            write_atomic(fresh, data)
+            print(f"{bundle} {state}: would regenerate it ({_bundle_summary(vendors)})")
+            print(publish_bundle(storage, fresh, folder, dry_run, force).replace(str(fresh), str(bundle)))
+        return
+    write_atomic(bundle, data)
+    print(f"{bundle} {state}: regenerated ({_bundle_summary(vendors)})")
+    print(publish_bundle(storage, bundle, folder, dry_run, force))
 
 
 @task(

@@ -194,9 +194,9 @@ VALID_PLUGIN = {
         model = "P1"
         vendor_class_prefix = "acme_P1"
 
-        [[class]]
-        model = "D1"
-        mac_prefixes = ["00:0a:cc"]
+        [[mac_prefix]]
+        prefix = "00:0a:cc"
+        models = ["D1"]
         """,
     "_firmwares/acme/p1-1.0.zip": FIRMWARE,
 }

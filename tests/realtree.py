@@ -12,7 +12,7 @@
   ``filename``); plugin-info files with ``vendor.official`` as 0/1 and model names with
   spaces and punctuation; a ``_firmwares/<vendor>/`` mirror; ``wazo_test_plugins/``.
 
-No ``dhcp.toml``: real trees have none, so every model gets the ``dhcp-class`` warning.
+No ``dhcp.toml``: real trees have none, so every build plugin gets one ``dhcp-coverage`` warning.
 Everything else validates without a finding. With ``defects=True`` the tree also holds
 the defects seen upstream, listed in the returned ``RealTree.defects``: capability key
 typos next to the legacy ``sip.lines``, an unused install section (in a pkgs.db shared

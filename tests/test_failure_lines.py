@@ -61,7 +61,7 @@ def test_inv_validate_names_the_line_of_each_failing_call(failing):
     done = run_inv("validate", cwd=failing)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    findings = [line for line in lines if line.startswith("plugins/")]
+    findings = [line for line in lines if line.startswith("plugins/") and ": error[" in line]
     assert len(findings) == len(FAILURES)
     for target, (line, cause) in FAILURES.items():
         prefix = f"plugins/wazo_x/build.py:{line}: error[target-failed]: target wazo_x:{target} (wazo-x-{target}) " \

@@ -1,6 +1,7 @@
 """A tree written like real ones (tests/realtree.py) goes through `inv build` and `inv validate` as it is.
 
-Its only findings are the ``dhcp-class`` warnings (real trees have no dhcp.toml) and, in
+Its only findings are the ``dhcp-coverage`` warnings, one per build plugin (real trees have no
+dhcp.toml) and, in
 the copy with upstream's known defects, exactly those defects, with their codes; the
 maintainer silences what they chose and ``--strict`` passes.
 """
@@ -16,7 +17,7 @@ import pytest
 from tests.conftest import run_inv
 from tests.realtree import write_real_tree
 
-DHCP = "warning[dhcp-class]"
+DHCP = "warning[dhcp-coverage]"
 
 
 def finding_lines(stdout: str) -> list[str]:
@@ -54,15 +55,17 @@ def test_the_real_style_tree_validates_with_zero_errors_and_strict_once_dhcp_is_
     assert done.returncode == 0, done.stdout + done.stderr
     findings = finding_lines(done.stdout)
     assert findings and all(f.split(": ", 1)[1].startswith(DHCP) for f in findings)
-    assert done.stdout.splitlines()[-2:] == [f"{len(findings):>6} warnings dhcp-class",
+    with_models = {plugin for pg_id, plugin in tree.targets.items() if tree.models[pg_id]}
+    assert len(findings) == len(with_models)  # one per build plugin, not per model and target
+    assert done.stdout.splitlines()[-2:] == [f"{len(findings):>6} warnings dhcp-coverage",
                                              f"{len(tree.targets)} plugins checked: 0 errors, "
                                              f"{len(findings)} warnings: ok"]
     assert run_inv("validate", "--strict", cwd=tmp_path).returncode == 1
 
-    config = write_config(tmp_path, {"per_plugin_ignores": {"wazo_*": ["dhcp-class"], "xivo_*": ["dhcp-class"]}})
+    config = write_config(tmp_path, {"per_plugin_ignores": {"wazo_*": ["dhcp-coverage"], "xivo_*": ["dhcp-coverage"]}})
     strict = run_inv("-f", str(config), "validate", "--strict", cwd=tmp_path)
     assert strict.returncode == 0, strict.stdout + strict.stderr
-    assert strict.stdout.splitlines() == [f"{len(findings):>6} silenced dhcp-class",
+    assert strict.stdout.splitlines() == [f"{len(findings):>6} silenced dhcp-coverage",
                                           f"{len(tree.targets)} plugins checked: 0 errors, 0 warnings, "
                                           f"{len(findings)} silenced: ok"]
 
@@ -95,7 +98,7 @@ def test_the_known_real_defects_give_exactly_these_findings(tmp_path, defective)
     assert len([f for f in findings if "wazo_initech/common/pkgs/pkgs.db" in f]) == 1
     dhcp = len(finding_lines(done.stdout)) - len(findings)
     assert done.stdout.splitlines()[-6:] == [
-        f"{dhcp:>6} warnings dhcp-class",
+        f"{dhcp:>6} warnings dhcp-coverage",
         "     3 warnings capability-key",
         "     1 warning  capability-legacy",
         "     1 warning  supplied-file-sha1sum",
@@ -105,7 +108,7 @@ def test_the_known_real_defects_give_exactly_these_findings(tmp_path, defective)
 
 def test_silencing_the_defects_a_maintainer_accepts(tmp_path, defective):
     config = write_config(tmp_path, {
-        "ignore": ["capability-legacy", "dhcp-class"],
+        "ignore": ["capability-legacy", "dhcp-coverage"],
         "per_plugin_ignores": {"wazo_acmefone/v8_*/plugin-info": ["capability-key"],
                                "wazo_init*": ["unused-section"]},
     })
@@ -115,10 +118,10 @@ def test_silencing_the_defects_a_maintainer_accepts(tmp_path, defective):
     [left] = [d for d in defective.defects if d.code == "supplied-file-sha1sum"]
     assert finding_lines(done.stdout) == [lines[0]]
     assert lines[0].startswith(f"plugins/{left.path}:{left.line}: warning[supplied-file-sha1sum]: ")
-    dhcp = int(next(line for line in lines if line.endswith("silenced dhcp-class")).split()[0])
+    dhcp = int(next(line for line in lines if line.endswith("silenced dhcp-coverage")).split()[0])
     assert lines[1:] == [
         "     1 warning  supplied-file-sha1sum",
-        f"{dhcp:>6} silenced dhcp-class",
+        f"{dhcp:>6} silenced dhcp-coverage",
         "     3 silenced capability-key",
         "     1 silenced capability-legacy",
         "     1 silenced unused-section",
@@ -135,7 +138,7 @@ def test_silencing_the_defects_a_maintainer_accepts(tmp_path, defective):
 
 
 def test_inv_build_prints_each_warning_once_and_none_silenced(tmp_path, defective):
-    config = write_config(tmp_path, {"ignore": ["dhcp-class", "capability-key"]})
+    config = write_config(tmp_path, {"ignore": ["dhcp-coverage", "capability-key"]})
     done = run_inv("-f", str(config), "build", "--jobs", "2", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     warnings = sorted(line.split(": ")[1] for line in done.stderr.splitlines() if line.startswith("plugins/"))
@@ -147,8 +150,8 @@ def test_inv_build_prints_each_warning_once_and_none_silenced(tmp_path, defectiv
      "provd.validation.ignore: rule 'file-sha1sum' is an error (provd fails on it): it cannot be silenced"),
     ({"per_plugin_ignores": {"wazo_*": ["dhcp-clas"]}},
      "provd.validation.per_plugin_ignores['wazo_*']: unknown rule 'dhcp-clas' (the README lists the codes)"),
-    ({"ignore": "dhcp-class"}, "provd.validation.ignore must be a list of rule codes, e.g. [capability-legacy]"),
-    ({"silence": ["dhcp-class"]}, "provd.validation: unknown setting 'silence' (known: ignore, per_plugin_ignores)"),
+    ({"ignore": "dhcp-coverage"}, "provd.validation.ignore must be a list of rule codes, e.g. [capability-legacy]"),
+    ({"silence": ["dhcp-coverage"]}, "provd.validation: unknown setting 'silence' (known: ignore, per_plugin_ignores)"),
 ])
 def test_a_bad_silencing_setting_is_one_line_and_exit_1(tmp_path, validation, message):
     write_real_tree(tmp_path)

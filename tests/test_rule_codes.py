@@ -74,12 +74,12 @@ def test_ordered_keeps_one_of_each_finding():
 def test_silencing_by_rule_by_plugin_glob_and_by_path_glob(tmp_path):
     silencing = Silencing.from_config({"validation": {
         "ignore": ["capability-legacy"],
-        "per_plugin_ignores": {"xivo_*": ["dhcp-class"], "wazo_acme/v8_*/plugin-info": ["capability-key"]}}})
+        "per_plugin_ignores": {"xivo_*": ["dhcp-coverage"], "wazo_acme/v8_*/plugin-info": ["capability-key"]}}})
     plugins = tmp_path / "plugins"
     info = str(plugins / "wazo_acme/v8_1/plugin-info")
     findings = [finding("capability-legacy", info, "a"), finding("capability-key", info, "b"),
                 finding("capability-key", plugins / "wazo_acme/v1_0/plugin-info", "c"),
-                finding("dhcp-class", info, "d"), finding("dhcp-class", "xivo-x-1/plugin-info", "e"),
+                finding("dhcp-coverage", info, "d"), finding("dhcp-coverage", "xivo-x-1/plugin-info", "e"),
                 finding("file-sha1sum", info, "f")]
     kept, silenced = silencing.split(findings, "wazo_acme", plugins)
     assert [f.message for f in kept] == ["c", "d", "e", "f"]
@@ -99,7 +99,7 @@ def test_errors_are_never_silenced():
 
 def test_no_configuration_silences_nothing():
     assert Silencing.from_config(None) == Silencing.from_config({}) == Silencing.from_config({"validation": None})
-    assert not Silencing().silences(finding("dhcp-class", "p", "m"), "p", None)
+    assert not Silencing().silences(finding("dhcp-coverage", "p", "m"), "p", None)
 
 
 def test_check_counts_a_silenced_shared_finding_once(plugins_dir):
@@ -114,25 +114,25 @@ def test_check_counts_a_silenced_shared_finding_once(plugins_dir):
 # --- summary -----------------------------------------------------------------------------
 
 def test_summary_counts_per_rule_errors_first_then_warnings_then_silenced():
-    findings = [finding("file-size", "a", "x"), finding("dhcp-class", "a", "y"), finding("dhcp-class", "b", "y"),
+    findings = [finding("file-size", "a", "x"), finding("dhcp-coverage", "a", "y"), finding("dhcp-coverage", "b", "y"),
                 finding("capability-key", "a", "z"), Finding("c", None, WARNING, "uncoded")]
-    silenced = [finding("dhcp-class", "c", "y")]
+    silenced = [finding("dhcp-coverage", "c", "y")]
     assert by_rule(findings, silenced) == [
         "     1 error    file-size",
-        "     2 warnings dhcp-class",
+        "     2 warnings dhcp-coverage",
         "     1 warning  -",
         "     1 warning  capability-key",
-        "     1 silenced dhcp-class"]
+        "     1 silenced dhcp-coverage"]
     lines, failed = summary(3, findings, silenced, strict=False)
     assert (lines[-1], failed) == ("3 plugins checked: 1 error, 4 warnings, 1 silenced: FAILED", True)
 
 
 def test_summary_verdicts():
-    warning_only = [finding("dhcp-class", "a", "y")]
+    warning_only = [finding("dhcp-coverage", "a", "y")]
     assert summary(1, [], [], strict=True) == (["1 plugin checked: 0 errors, 0 warnings: ok"], False)
     assert summary(1, warning_only, [], strict=False)[0][-1] == "1 plugin checked: 0 errors, 1 warning: ok"
     assert summary(1, warning_only, [], strict=True) == (
-        ["     1 warning  dhcp-class", "1 plugin checked: 0 errors, 1 warning: FAILED (--strict: warnings fail too)"],
+        ["     1 warning  dhcp-coverage", "1 plugin checked: 0 errors, 1 warning: FAILED (--strict: warnings fail too)"],
         True)
     assert summary(2, [], warning_only, strict=True) == (
-        ["     1 silenced dhcp-class", "2 plugins checked: 0 errors, 0 warnings, 1 silenced: ok"], False)
+        ["     1 silenced dhcp-coverage", "2 plugins checked: 0 errors, 0 warnings, 1 silenced: ok"], False)

@@ -274,13 +274,11 @@ MUTATIONS = [
              "[file_p1-fw] says size 11 but"),
     Mutation("firmware-sha1", {"../_firmwares/acme/p1-1.0.zip": "HELLO WORLD"}, DB, 15, "firmware-mismatch",
              f"[file_p1-fw] says sha1sum {'2aae6c35c94fcfb415dbe95f408b9ce91ee846ed'} but"),
-    # DHCP data
-    Mutation("dhcp-model-without-class", {"dhcp.toml": ('[[class]]\nmodel = "D1"', '[[class]]\nmodel = "D2"')},
-             INFO, None, "dhcp-class", "model D1 has no DHCP class (none in dhcp.toml)"),
-    Mutation("dhcp-no-data-file", {"dhcp.toml": None}, INFO, None, "dhcp-class",
-             "model P1 has no DHCP class (no dhcp.toml next to build.py)"),
-    Mutation("dhcp-broken-rule", {"dhcp.toml": ('mac_prefixes = ["00:0a:cc"]', 'mac_prefixes = ["00:0a:zz"]')},
-             "dhcp.toml", 10, "dhcp-data", "[[class]] #2: mac_prefixes must be a list of MAC prefixes"),
+    # DHCP data (more in test_dhcp_coverage.py)
+    Mutation("dhcp-model-without-data", {"dhcp.toml": ('models = ["D1"]', 'models = ["D2"]')},
+             "dhcp.toml", None, "dhcp-coverage", "model D1 has no DHCP data (no class or MAC prefix"),
+    Mutation("dhcp-broken-rule", {"dhcp.toml": ('prefix = "00:0a:cc"', 'prefix = "00:0a:zz"')},
+             "dhcp.toml", 9, "dhcp-data", "[[mac_prefix]] #1: prefix must be the first three octets"),
     Mutation("firmware-absent-is-fine", {"../_firmwares/acme/p1-1.0.zip": None, INFO: ('"lines": 1,', '"x": 1,')},
              INFO, 18, "capability-key", "unknown capability key 'x'"),
 ]

@@ -1,8 +1,9 @@
 """What the last build produced, keyed by content hashes, so unchanged targets are not rebuilt.
 
 A target's key hashes everything its output depends on: the content of its build
-plugin folder (names, bytes, executable bits, symlink targets), the target's own
-declaration, SOURCE_DATE_EPOCH and the toolchain's source. Never mtimes.
+plugin folder (names, bytes, executable bits, symlink targets; not the DHCP data,
+which is never packaged), the target's own declaration, SOURCE_DATE_EPOCH and the
+toolchain's source. Never mtimes.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Iterable
 
 from repo.fileutil import write_atomic
 from repo.package.archive import PackageInfo
@@ -19,15 +21,20 @@ _TOOLCHAIN_ROOT = Path(__file__).resolve().parents[2]
 CACHE_FILE = ".cache/build.json"
 
 
-def tree_digest(folder: Path) -> str:
-    """A hash of a folder's content: relative names, kinds, bytes, executable bits, link targets."""
+def tree_digest(folder: Path, exclude: Iterable[str] = ()) -> str:
+    """A hash of a folder's content: relative names, kinds, bytes, executable bits, link targets.
+
+    ``exclude``: names of entries directly in ``folder`` left out.
+    """
     digest = hashlib.sha256()
-    _digest_into(digest, folder, "")
+    _digest_into(digest, folder, "", frozenset(exclude))
     return digest.hexdigest()
 
 
-def _digest_into(digest, folder: Path, prefix: str) -> None:
+def _digest_into(digest, folder: Path, prefix: str, exclude: frozenset[str] = frozenset()) -> None:
     for entry in sorted(os.scandir(folder), key=lambda e: os.fsencode(e.name)):
+        if entry.name in exclude:
+            continue
         name = os.fsencode(prefix + entry.name)
         mode = entry.stat(follow_symlinks=False).st_mode
         if stat.S_ISLNK(mode):

@@ -1,7 +1,8 @@
 """Validating a built plugin tree: every check, each file read and parsed once.
 
-``CHECKS`` is the list of checks run over a ``BuiltPlugin``; a new rule (e.g. one about
-DHCP classes) is a function ``BuiltPlugin -> Iterable[Finding]`` appended to it.
+``CHECKS`` is the list of checks run over a ``BuiltPlugin``; a new rule is a function
+``BuiltPlugin -> Iterable[Finding]`` appended to it. (DHCP data is checked per build
+plugin, not per built tree: repo.validation.dhcpclasses.)
 Findings name plugin-relative paths; ``repo.validation.sources`` maps them back to the
 files a maintainer edits.
 """
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from repo.validation import firmware, python, templates, tree
-from repo.validation.dhcpclasses import check_dhcp_classes
 from repo.validation.findings import Finding
 from repo.validation.pkgsdb import PKGS_DB, PkgsDb, check_ini_syntax, check_pkgs_db
 from repo.validation.plugininfo import check_plugin_info
@@ -29,7 +29,6 @@ class BuiltPlugin:
     root: Path
     pg_id: str
     firmware_dir: Path | None = None  # where pkgs.db's files may be kept locally (None: not checked)
-    source_folder: Path | None = None  # the build plugin folder, for its dhcp.toml (None: not checked)
 
     @cached_property
     def entries(self) -> tree.Entries:
@@ -123,17 +122,10 @@ def _firmware(plugin: BuiltPlugin) -> list[Finding]:
     return firmware.check_firmware(pkgs, plugin.firmware_dir, PKGS_DB)
 
 
-def _dhcp(plugin: BuiltPlugin) -> list[Finding]:
-    if plugin.source_folder is None:
-        return []
-    return check_dhcp_classes(plugin.source_folder, plugin.plugin_info[0])
+CHECKS: list[Check] = [_plugin_info, _pkgs_db, _python, _templates, _layout, _firmware]
 
 
-CHECKS: list[Check] = [_plugin_info, _pkgs_db, _python, _templates, _layout, _firmware, _dhcp]
-
-
-def validate_built_tree(root: Path, pg_id: str, firmware_dir: Path | None = None,
-                        source_folder: Path | None = None) -> list[Finding]:
+def validate_built_tree(root: Path, pg_id: str, firmware_dir: Path | None = None) -> list[Finding]:
     """All findings about the plugin ``pg_id`` built in ``root``, with plugin-relative paths."""
-    plugin = BuiltPlugin(Path(root), pg_id, firmware_dir, source_folder)
+    plugin = BuiltPlugin(Path(root), pg_id, firmware_dir)
     return [finding for check in CHECKS for finding in check(plugin)]

@@ -88,8 +88,11 @@ RULES: dict[str, Rule] = _rules(
     # firmware, DHCP
     ("firmware-mismatch", ERROR, "a file of the firmware folder whose size or sha1 differs from what its pkgs.db "
                                  "says"),
-    ("dhcp-data", ERROR, "a dhcp.toml that does not load"),
-    ("dhcp-class", WARNING, "a model with no DHCP class"),
+    ("dhcp-data", ERROR, "DHCP data (`dhcp.toml`, `_dhcp/*.toml`) that `inv dhcp` would refuse"),
+    ("dhcp-coverage", WARNING, "models of a build plugin that no DHCP class or MAC prefix of their vendor names: "
+                               "one line per build plugin"),
+    ("dhcp-drift", WARNING, "reported by `inv dhcp-import`: a class of a hand-kept bundle with no allow line, or an "
+                            "allow line for a class no vendor file declares"),
 )
 
 
