@@ -26,6 +26,7 @@ PKG_OPTIONS = (*PKG_REQUIRED, "depends")
 FILE_REQUIRED = ("url", "size", "sha1sum")
 FILE_OPTIONS = (*FILE_REQUIRED, "filename", "downloader")
 DOWNLOADERS = ("default", "auth")
+URL_SCHEMES = ("http", "https", "ftp")  # what fetchfw's urllib downloads
 INPUT_NODE = "a"
 _VARIABLE = re.compile(r"\$(FILE|ARG)([0-9]+)")
 _SHA1 = re.compile(r"[0-9a-fA-F]{40}")
@@ -102,11 +103,12 @@ class _Checker:
         self._locations = _locations(text)
         self.sections: dict[str, dict[str, dict[str, str]]] = {"pkg": {}, "file": {}, "install": {}}
         for section in config.sections():
-            kind, _, ident = section.partition("_")
-            if kind in self.sections and ident:
+            kind, underscore, ident = section.partition("_")
+            if kind in self.sections and underscore:
                 self.sections[kind][ident] = dict(config.items(section))
             else:
-                self.warn(f"[{section}] is not a pkg_, file_ or install_ section: provd ignores it", section)
+                self.fail(f"[{section}] is not a pkg_, file_ or install_ section (provd refuses the whole file)",
+                          section)
 
     def line(self, section: str, option: str | None = None) -> int | None:
         return self._locations.get((section, option)) or self._locations.get((section, None))
@@ -176,7 +178,8 @@ class _Checker:
         self._unknown_options(section, options, FILE_OPTIONS)
         url, size, sha1sum = (options.get(o) for o in FILE_REQUIRED)
         if url is not None and not _is_http_url(url):
-            self.fail(f"url {url!r} is not an http:// or https:// URL (provd cannot download it)", section, "url")
+            self.fail(f"url {url!r} is not an http://, https:// or ftp:// URL (provd cannot download it)", section,
+                      "url")
             well_formed = False
         if size is not None and not _SIZE.fullmatch(size):
             self.fail(f"size {size!r} is not a whole number of bytes", section, "size")
@@ -205,7 +208,7 @@ class _Checker:
     def _install(self, install_id: str, options: dict[str, str]) -> dict[str, set[int]]:
         """Check an install graph; return the $FILEn and $ARGn numbers it uses."""
         section = f"install_{install_id}"
-        defined, destinations = {INPUT_NODE}, set()
+        source_of: dict[str, str] = {}  # destination -> source; edges may come in any order
         used: dict[str, set[int]] = {"FILE": set(), "ARG": set()}
         for edge, command in options.items():
             source, dash, destination = edge.partition("-")
@@ -214,14 +217,19 @@ class _Checker:
                 continue
             if destination == INPUT_NODE:
                 self.fail(f"{edge!r}: node {INPUT_NODE!r} is the input, it can never be a destination", section, edge)
-            elif destination in destinations:
+            elif destination in source_of:
                 self.fail(f"{edge!r}: node {destination!r} is already the destination of another edge", section, edge)
-            if source not in defined:
-                self.fail(f"{edge!r}: source node {source!r} is neither {INPUT_NODE!r} nor the destination of an "
-                          "earlier edge", section, edge)
-            destinations.add(destination)
-            defined.add(destination)
+            else:
+                source_of[destination] = source
             self._filter(section, edge, command.split(), used)
+        for destination, source in source_of.items():
+            edge = f"{source}-{destination}"
+            if source != INPUT_NODE and source not in source_of:
+                self.fail(f"{edge!r}: source node {source!r} is neither {INPUT_NODE!r} nor the destination of an "
+                          "edge", section, edge)
+            elif _in_cycle(destination, source_of):
+                self.fail(f"{edge!r} is part of a cycle of edges (the install graph must lead back to "
+                          f"{INPUT_NODE!r})", section, edge)
         return used
 
     def _filter(self, section: str, edge: str, words: list[str], used: dict[str, set[int]]) -> None:
@@ -244,12 +252,21 @@ class _Checker:
                 used[kind].add(int(number))
 
 
+def _in_cycle(node: str, source_of: dict[str, str]) -> bool:
+    """Whether walking from ``node`` to its sources comes back to it instead of reaching the input."""
+    seen = set()
+    while node in source_of and node not in seen:
+        seen.add(node)
+        node = source_of[node]
+    return node in seen
+
+
 def _is_http_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
+    return parts.scheme in URL_SCHEMES and bool(parts.hostname) and not any(c.isspace() for c in url)
 
 
 def _is_plain_name(name: str) -> bool:
