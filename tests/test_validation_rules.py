@@ -118,7 +118,7 @@ MUTATIONS = [
     Mutation("info-iface-version", {INFO: ('"plugin_iface_version_min": 0.2', '"plugin_iface_version_min": "0.2"')},
              INFO, 6, ERROR, "'plugin_iface_version_min' must be a number"),
     Mutation("info-iface-too-new", {INFO: ('"plugin_iface_version_min": 0.2', '"plugin_iface_version_min": 1.0')},
-             INFO, 6, WARNING, "excludes provd's plugin interface version 0.2"),
+             INFO, 6, ERROR, "excludes provd's plugin interface version 0.2: provd refuses to load the plugin"),
     Mutation("info-repeated-key", {INFO: ('"vendor": "Acme",', '"vendor": "Acme",\n    "vendor": "Acme",')}, INFO,
              6, WARNING, "key 'vendor' appears twice"),
     Mutation("info-not-utf8", {INFO: b'{"version": "0.3", "description": "caf\xe9", "capabilities": {}}'}, INFO,

@@ -107,7 +107,8 @@ class _Checker:
             self.fail(f"{key!r} must be a number (provd's plugin interface version is {PROVD_IFACE_VERSION}), "
                       f"not {_json_name(value)}", key)
         elif value > PROVD_IFACE_VERSION if key.endswith("_min") else value < PROVD_IFACE_VERSION:
-            self.warn(f"{key} {value} excludes provd's plugin interface version {PROVD_IFACE_VERSION}", key)
+            self.fail(f"{key} {value} excludes provd's plugin interface version {PROVD_IFACE_VERSION}: provd "
+                      "refuses to load the plugin", key)
 
     def _capabilities(self, capabilities: dict) -> None:
         unknown: dict[str, list[str]] = {}
