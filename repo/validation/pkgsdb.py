@@ -10,10 +10,10 @@ import configparser
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from repo.validation.findings import Finding, decode_text, error, warning
+from repo.validation.findings import WARNING, Finding, decode_text, error, warning
 
 PKGS_DB = "pkgs/pkgs.db"
 # Filter name -> (least, most) arguments; None: no upper bound.
@@ -121,11 +121,15 @@ class _Checker:
 
     def run(self) -> tuple[PkgsDb, list[Finding]]:
         files = tuple(f for f in (self._file(i, o) for i, o in self.sections["file"].items()) if f is not None)
-        installs = {i: self._install(i, o) for i, o in self.sections["install"].items()}
-        used_files, used_installs = set(), set()
+        used_files = {f for options in self.sections["pkg"].values() for f in options.get("files", "").split()}
+        used_installs = {i for options in self.sections["pkg"].values() for i in options.get("install", "").split()[:1]}
+        installs = {}
+        for install_id, options in self.sections["install"].items():
+            first = len(self.findings)
+            installs[install_id] = self._install(install_id, options)
+            if install_id not in used_installs:  # fetchfw builds only the graphs a pkg uses
+                self.findings[first:] = [replace(f, severity=WARNING) for f in self.findings[first:]]
         for pkg_id, options in self.sections["pkg"].items():
-            used_files.update(options.get("files", "").split())
-            used_installs.update(options.get("install", "").split()[:1])
             self._pkg(pkg_id, options, installs)
         for kind, used in (("file", used_files), ("install", used_installs)):
             for ident in sorted(set(self.sections[kind]) - used):

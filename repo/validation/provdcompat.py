@@ -57,7 +57,8 @@ def pkgs_db_problem(data: bytes) -> str | None:
     each package, what an install does before downloading: resolving its dependencies
     and opening each of its files' downloads (a URL urllib can fetch over the network,
     a SHA-1 a download can match, a file name inside provd's cache folder). An empty
-    URL is a file the operator puts in the cache by hand: never downloaded.
+    URL is a file the operator puts in the cache by hand: never downloaded. Last, where
+    its install graph copies files: never outside the install folders.
     """
     from wazo_provd.plugins import FetchfwPluginHelper
 
@@ -84,6 +85,25 @@ def pkgs_db_problem(data: bytes) -> str | None:
                 problem = _download_problem(remote_file, cache_dir)
                 if problem:
                     return f"installing {pkg_id} fails: {problem}"
+            escape = _copy_outside(packages[pkg_id].install_mgr)
+            if escape:
+                return f"installing {pkg_id} would write outside its install folder: {escape!r}"
+    return None
+
+
+def _copy_outside(install_mgr) -> str | None:
+    """A ``cp`` destination of the install graph that leaves the step's folder, or None.
+
+    fetchfw refuses absolute and ``..`` source paths when it builds a graph, but joins a
+    ``cp`` destination to its folder as given: ``/etc/`` would write into the server's /etc.
+    """
+    from xivo_fetchfw.install import CopyFilter
+
+    steps = install_mgr._filters.values() if install_mgr is not None else ()  # node -> (filter, source)
+    for step, _source in steps:
+        destination = getattr(step, "_dst", None) if isinstance(step, CopyFilter) else None
+        if destination is not None and os.path.normpath(os.path.join("step", destination)).split(os.sep)[0] != "step":
+            return destination
     return None
 
 
