@@ -25,6 +25,7 @@ from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.terminal import printable
 from repo.validation import plugintests
 from repo.validation.findings import count, errors, plural
+from repo.validation.provdcompat import require_provd
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_PLUGINS_DIR = "plugins"
@@ -106,16 +107,19 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
         "firmware-dir": "folder holding the firmware files pkgs.db describes (default: "
                         "<plugins-dir>/_firmwares/<vendor>/ of each build plugin)",
         "jobs": "parallel targets (default: number of CPUs)",
+        "provd": "also load each plugin in the real provd (entry.py executed, pkgs.db parsed); needs provd",
         "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
     },
 )
 @reports_errors
-def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None, jobs=0, selector=None):
+def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None, jobs=0, provd=False, selector=None):
     """Check plugins (built into a scratch folder) for anything provd would refuse or choke on."""
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to check")
         return
-    result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir)
+    if provd:
+        require_provd()
+    result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir, provd=provd)
     for finding in result.findings:
         print(finding)
     failed = bool(errors(result.findings)) or strict and bool(result.findings)

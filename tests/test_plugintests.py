@@ -8,6 +8,7 @@ import pytest
 
 import build
 from repo.validation import plugintests
+from repo.validation.provdcompat import install_command
 from tests.conftest import ROOT, run_inv, write_tree
 
 pytestmark = pytest.mark.provd
@@ -137,8 +138,8 @@ def test_without_provd_the_task_says_how_to_install_it(tree, tmp_path):
     write_tree(tmp_path / "shadow", {"wazo_provd/__init__.py": "raise ImportError('no provd in this environment')\n"})
     done = run_inv("test", "--plugins-dir", str(tree), cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "shadow")})
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr == ("error: plugin tests need the real provd, which does not import here (ImportError: no "
-                           f"provd in this environment): install it with `{plugintests.install_command()}`\n")
+    assert done.stderr == ("error: the real provd does not import here (ImportError: no provd in this environment): "
+                           f"install it with `{install_command()}`\n")
 
 
 def test_no_build_plugins_nothing_to_test(tmp_path):

@@ -8,6 +8,7 @@ For whole plugins, whatever provd cannot load must be an error for the toolchain
 """
 from __future__ import annotations
 
+import importlib.util
 import inspect
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from repo.errors import ToolchainError
 from repo.validation.pkgsdb import check_pkgs_db
 from repo.validation.provdcompat import load_problem, pkgs_db_problem
 from tests import test_validation_pkgsdb as pkgsdb_tests
-from tests.conftest import LOADABLE_ENTRY_PY, valid_plugin, write_tree
+from tests.conftest import LOADABLE_ENTRY_PY, run_inv, valid_plugin, write_tree
 from tests.test_validation_rules import DB, MUTATIONS
 
 pytestmark = pytest.mark.provd
@@ -132,3 +133,22 @@ def test_provd_load_problems_are_reported(tmp_path, files, problem):
     write_tree(tree, {"plugin-info": '{"version": "1", "description": "d", "capabilities": {}}',
                       "entry.py": LOADABLE_ENTRY_PY, **files})
     assert problem in load_problem(tree)
+
+
+# --- inv validate --provd ------------------------------------------------------------------------
+
+def test_inv_validate_provd_loads_each_plugin_in_provd(plugins_dir):
+    """What only executing the plugin shows: an import of a name today's provd no longer has."""
+    folder = valid_plugin(plugins_dir)
+    valid = run_inv("validate", "--provd", cwd=plugins_dir.parent)
+    assert (valid.returncode, valid.stdout) == (0, "1 plugin checked: 0 errors, 0 warnings: ok\n")
+    common = folder / "common/common.py"
+    common.write_text("from wazo_provd.devices.pgasso import COMPLETE_SUPPORT\n" + common.read_text())
+    assert run_inv("validate", cwd=plugins_dir.parent).returncode == 0  # the toolchain's rules alone do not see it
+    done = run_inv("validate", "--provd", cwd=plugins_dir.parent)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        "plugins/xivo_acme/1.0/entry.py: error[provd]: provd cannot load the plugin: ImportError: cannot import name "
+        "'COMPLETE_SUPPORT' from 'wazo_provd.devices.pgasso' "
+        f"({importlib.util.find_spec('wazo_provd.devices.pgasso').origin})",
+        "1 plugin checked: 1 error, 0 warnings: FAILED"]

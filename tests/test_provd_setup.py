@@ -9,7 +9,7 @@ import pytest
 
 from repo.validation.provdcompat import install_command
 from tests import install_provd
-from tests.conftest import ROOT, write_tree
+from tests.conftest import ROOT, run_inv, valid_plugin, write_tree
 
 INSTALLER = ROOT / "tests/install_provd.py"
 
@@ -82,3 +82,11 @@ def test_without_provd_the_suite_collects_and_not_provd_leaves_them_out(tmp_path
     assert collected.returncode == 0, collected.stdout + collected.stderr
     assert "tests/test_xivo_digium.py" not in collected.stdout and "deselected" in collected.stdout
     assert "tests/test_serve.py::test_served_http_metadata" in collected.stdout
+
+
+def test_inv_validate_provd_without_provd_says_how_to_install_it(plugins_dir, tmp_path):
+    valid_plugin(plugins_dir)
+    done = run_inv("validate", "--provd", cwd=plugins_dir.parent, env=shadowed_provd(tmp_path))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == ("error: the real provd does not import here (ImportError: No module named wazo_provd): "
+                           f"install it with `{install_command()}`\n")

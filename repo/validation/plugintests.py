@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from repo.errors import ToolchainError
 from repo.validation.findings import plural
-from repo.validation.provdcompat import install_command, provd_import_problem
+from repo.validation.provdcompat import require_provd
 
 if TYPE_CHECKING:
     from build import BuildPlugin, Target
@@ -135,10 +134,7 @@ def run_plugin_tests(plugins_dir: Path, tests: PluginTests, verbose: bool = Fals
 def run_all(plugins_dir: Path, selection: Sequence[PluginTests], jobs: int | None = None, verbose: bool = False,
             on_done: Callable[[PluginTestRun], None] = lambda run: None) -> list[PluginTestRun]:
     """Each plugin's tests (``jobs`` plugins at a time), handed to ``on_done`` in plugin order."""
-    problem = provd_import_problem()
-    if problem:
-        raise ToolchainError(f"plugin tests need the real provd, which does not import here ({problem}): "
-                             f"install it with `{install_command()}`")
+    require_provd()
     plugins_dir = Path(plugins_dir).resolve()
     runs = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:

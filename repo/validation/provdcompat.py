@@ -20,8 +20,12 @@ import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
+from repo.errors import ToolchainError
+from repo.validation.findings import Finding, error
+
 INSTALLER = Path(__file__).resolve().parents[2] / "tests" / "install_provd.py"
 PROVD_MODULES = ("wazo_provd.app", "wazo_provd.plugins", "xivo_fetchfw.storage")  # what a server runs on
+PLUGIN_ENTRY = "entry.py"
 DOWNLOAD_SCHEMES = ("http", "https", "ftp")  # urllib's network schemes (file: and data: read provd's own disk)
 _PLUGIN_DIRS = ("pkgs", "var/cache", "var/installed", "var/templates", "var/tftpboot")
 
@@ -43,6 +47,28 @@ def provd_import_problem() -> str | None:
     except Exception as exc:  # a missing module, or one that breaks on import (e.g. pydantic 2)
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
     return None
+
+
+def require_provd() -> None:
+    """Raise a one-line ToolchainError saying how to install provd when it does not import."""
+    problem = provd_import_problem()
+    if problem:
+        raise ToolchainError(f"the real provd does not import here ({problem}): install it with "
+                             f"`{install_command()}`")
+
+
+def provd_findings(tree: Path) -> list[Finding]:
+    """provd's verdict on a built plugin tree as findings (code ``provd``), paths relative to the tree."""
+    require_provd()
+    findings = []
+    problem = load_problem(tree)
+    if problem:
+        findings.append(error(PLUGIN_ENTRY, problem, code="provd"))
+    pkgs_db = Path(tree) / "pkgs" / "pkgs.db"
+    problem = pkgs_db_problem(pkgs_db.read_bytes()) if pkgs_db.is_file() else None
+    if problem:
+        findings.append(error("pkgs/pkgs.db", problem, code="provd"))
+    return findings
 
 
 def _describe(exc: BaseException) -> str:
