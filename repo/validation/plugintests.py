@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
@@ -123,12 +125,16 @@ def run_plugin_tests(plugins_dir: Path, tests: PluginTests, verbose: bool = Fals
     if not tests.folders:
         return PluginTestRun(tests.plugin, None, "")
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(plugins_dir),
-               "-v" if verbose else "-q", "-rfE", *(os.path.relpath(folder, plugins_dir) for folder in tests.folders)]
-    # From the plugins folder, so that test ids start with the plugin. Test tools may keep their
-    # caches there (.hypothesis/, .benchmarks/), outside every build plugin.
-    done = subprocess.run(command, cwd=plugins_dir, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
-    return PluginTestRun(tests.plugin, done.returncode, done.stdout + done.stderr)
+               "-v" if verbose else "-q", "-rfE", *map(str, tests.folders)]
+    # Run from a scratch folder, so that what test tools keep in theirs (.hypothesis/,
+    # .benchmarks/) stays out of the tree; pytest names files relative to it, shown here
+    # relative to the plugins folder instead (test ids then start with the plugin).
+    with tempfile.TemporaryDirectory(prefix="plugin-tests-") as scratch:
+        from_scratch = os.path.relpath(plugins_dir, os.path.realpath(scratch)) + os.sep
+        width = shutil.get_terminal_size().columns + len(from_scratch)  # lines pytest cuts, before the cut
+        done = subprocess.run(command, cwd=scratch, capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1", COLUMNS=str(width)))
+    return PluginTestRun(tests.plugin, done.returncode, (done.stdout + done.stderr).replace(from_scratch, ""))
 
 
 def run_all(plugins_dir: Path, selection: Sequence[PluginTests], jobs: int | None = None, verbose: bool = False,
