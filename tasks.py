@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -22,10 +23,12 @@ from repo.publish import plan as publish
 from repo.publish import stablesync
 from repo.publish.address import open_repository, repository_address
 from repo.publish.channel import check_channel, index_key, read_index
-from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
+from repo.scaffold import DEFAULT_VERSION, TEST_FILE, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.terminal import printable
+from repo.validation import plugintests
 from repo.validation.findings import plural
+from repo.validation.provdcompat import require_provd
 from repo.validation.report import summary
 from repo.validation.silencing import Silencing
 
@@ -159,17 +162,20 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
         "firmware-dir": "folder holding the firmware files pkgs.db describes (default: "
                         "<plugins-dir>/_firmwares/<vendor>/ of each build plugin)",
         "jobs": "parallel targets (default: number of CPUs)",
+        "provd": "also load each plugin in the real provd (entry.py executed, pkgs.db parsed); needs provd",
         "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
     },
 )
 @reports_errors
-def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None, jobs=0, selector=None):
+def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None, jobs=0, provd=False, selector=None):
     """Check plugins (built into a scratch folder) for anything provd would refuse or choke on."""
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to check")
         return
+    if provd:
+        require_provd()
     result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir,
-                          silencing=_silencing(c))
+                          silencing=_silencing(c), provd=provd)
     for finding in result.findings:
         print(finding)
     lines, failed = summary(result.checked, result.findings, result.silenced, strict)
@@ -183,26 +189,61 @@ def _silencing(c) -> Silencing:
     return Silencing.from_config(c.config.get("provd"))
 
 
+def _plugins_dir(c, plugins_dir: str | None) -> str:
+    """The plugins folder: the option, else provd.plugins_dir of the configuration, else plugins/."""
+    return plugins_dir or (c.config.get("provd") or {}).get("plugins_dir") or DEFAULT_PLUGINS_DIR
+
+
 @task(
     positional=["vendor"],
     iterable=["models"],
     help={
         "vendor": "the phones' maker as it should read in capabilities, e.g. Acme (letters and digits)",
-        "plugins-dir": "folder of build plugins (default: plugins); the plugin goes in <plugins-dir>/xivo_<vendor>/",
+        "plugins-dir": "folder of build plugins (default: provd.plugins_dir of the configuration, else plugins); "
+                       "the plugin goes in <plugins-dir>/xivo_<vendor>/",
         "version": f"firmware version of the first target (default: {DEFAULT_VERSION})",
         "models": "a phone model (repeatable; bare words after the vendor work too)",
-        "tests-dir": "where the plugin's test goes (default: tests/ next to the plugins folder)",
     },
 )
 @reports_errors
-def new_plugin(c, vendor, plugins_dir=DEFAULT_PLUGINS_DIR, version=DEFAULT_VERSION, models=None, tests_dir=None):
-    """Scaffold a build plugin for VENDOR's MODELS, and its test; it builds and validates as created."""
+def new_plugin(c, vendor, plugins_dir=None, version=DEFAULT_VERSION, models=None):
+    """Scaffold a build plugin for VENDOR's MODELS, its test included; it builds, validates and tests as created."""
+    plugins_dir = _plugins_dir(c, plugins_dir)
     plugin = plan_plugin(vendor, version, models or ())
-    tests = Path(tests_dir) if tests_dir else Path(plugins_dir).parent / "tests"
-    folder, test_file = create(Path(plugins_dir), tests, plugin)
-    print(f"created {folder}/ ({plugin.plugin_id}: {', '.join(plugin.models)}) and {test_file}")
-    print(f"next: fill in the places marked EDIT ME, then `inv validate --strict {plugin.name}` "
-          f"and `python -m pytest {test_file}`")
+    folder = create(Path(plugins_dir), plugin)
+    option = "" if plugins_dir == DEFAULT_PLUGINS_DIR else f" --plugins-dir {shlex.quote(plugins_dir)}"
+    print(f"created {folder}/ ({plugin.plugin_id}: {', '.join(plugin.models)}) and its test {folder / TEST_FILE}")
+    print(f"next: fill in the places marked EDIT ME, then `inv validate --strict{option} {plugin.name}` "
+          f"and `inv test{option} {plugin.name}`")
+
+
+@task(
+    iterable=["selector"],
+    help={
+        "plugins-dir": "folder of build plugins (default: provd.plugins_dir of the configuration, else plugins)",
+        "jobs": "plugins tested at a time (default: number of CPUs)",
+        "verbose": "print pytest's verbose output (one line per test) for every plugin, not only the failing ones",
+        "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+    },
+)
+@reports_errors
+def test(c, plugins_dir=None, jobs=0, verbose=False, selector=None):
+    """Run the pytest tests inside the build plugins (<plugin>/common/tests/, ...), with the real provd."""
+    plugins_dir = Path(_plugins_dir(c, plugins_dir))
+    if not engine.build_plugin_folders(plugins_dir):
+        print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to test")
+        return
+    plugins, load_errors = engine.load_tree(plugins_dir)
+    selectors = selector or ()
+    selection = plugintests.select(plugins, engine.select_targets(plugins, selectors) if selectors else None)
+    runs = plugintests.run_all(plugins_dir, selection, jobs or None, verbose,
+                               lambda run: print(run.report(verbose), flush=True))
+    print("\n".join(plugintests.closing(runs)))
+    broken = engine.selected_load_errors(plugins, load_errors, selectors)
+    for error in broken:
+        print(f"error: {error}", file=sys.stderr)
+    if broken or not all(run.passed for run in runs):
+        raise Exit(code=1)
 
 
 
@@ -359,5 +400,5 @@ def serve(c, repo=None, port=8667, bind="127.0.0.1"):
 
 install_trailing_words(
     {"build": (build, "selector"), "validate": (validate, "selector"), "new-plugin": (new_plugin, "models"),
-     "promote": (promote, "plugin_id"), "remove": (remove, "plugin_id")},
+     "promote": (promote, "plugin_id"), "remove": (remove, "plugin_id"), "test": (test, "selector")},
     globals())

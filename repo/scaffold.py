@@ -1,7 +1,8 @@
-"""New build plugins: the files of ``xivo_<vendor>/`` and its test, rendered from templates.
+"""New build plugins: the files of ``xivo_<vendor>/``, its unit test included, rendered from templates.
 
 ``inv new-plugin Acme --version 1.0 P1 P2`` gives a build plugin in the shape of
-plugins/xivo_digium (common/ shared by every firmware, one folder per firmware) that
+plugins/xivo_digium (common/ shared by every firmware, one folder per firmware, the
+unit test in common/tests/ as real trees have it, where ``inv test`` finds it) that
 builds, validates and passes its generated test as it is, with the places a
 maintainer must fill in marked ``EDIT ME``.
 
@@ -22,7 +23,6 @@ from typing import Sequence
 import jinja2
 
 from repo.errors import ToolchainError
-from repo.fileutil import write_atomic
 from repo.package.version import is_version
 from repo.templating import template_environment
 
@@ -49,10 +49,6 @@ class NewPlugin:
     def plugin_id(self) -> str:
         return f"xivo-{self.vendor.lower()}-{self.version}"
 
-    @property
-    def test_name(self) -> str:
-        return f"test_{self.name}.py"
-
     def vendor_class_prefix(self, model: str) -> str:
         """A placeholder for what the model sends in DHCP option 60 (the maintainer sets the real one)."""
         return f"{self.vendor.lower()}_{model}"
@@ -78,8 +74,11 @@ def plan_plugin(vendor: str, version: str, models: Sequence[str]) -> NewPlugin:
     return NewPlugin(vendor, version, tuple(models))
 
 
+TEST_FILE = "common/tests/test_common.py"
+
+
 def render_plugin(plugin: NewPlugin) -> dict[str, str]:
-    """The build plugin's files, by path relative to its folder."""
+    """The build plugin's files, by path relative to its folder (its unit test: TEST_FILE)."""
     environment = _environment()
     context = _context(plugin)
 
@@ -94,33 +93,30 @@ def render_plugin(plugin: NewPlugin) -> dict[str, str]:
         f"{plugin.version}/entry.py": render("version/entry.py.j2"),
         f"{plugin.version}/plugin-info": render("version/plugin-info.j2"),
         f"{plugin.version}/pkgs/pkgs.db": render("version/pkgs/pkgs.db.j2"),
+        # Packages, so that the test imports common.py relatively (build.py leaves them out).
+        "__init__.py": "",
+        "common/__init__.py": "",
+        "common/tests/__init__.py": "",
+        TEST_FILE: render("common/tests/test_common.py.j2"),
     }
     for model in plugin.models:
         files[f"{plugin.version}/templates/{model}.tpl"] = render("version/templates/model.tpl.j2", model=model)
     return files
 
 
-def render_test(plugin: NewPlugin, plugin_folder_from_test: str) -> str:
-    """The plugin's test module; ``plugin_folder_from_test`` is the plugin folder relative to the test's."""
-    return _environment().get_template("test_plugin.py.j2").render(
-        _context(plugin), plugin_folder_from_test=plugin_folder_from_test)
+def create(plugins_dir: Path, plugin: NewPlugin) -> Path:
+    """Write the build plugin (its test included) into ``plugins_dir``; return its folder.
 
-
-def create(plugins_dir: Path, tests_dir: Path, plugin: NewPlugin) -> tuple[Path, Path]:
-    """Write the build plugin into ``plugins_dir`` and its test into ``tests_dir``; return both paths.
-
-    All or nothing: an existing folder or test file is never overwritten, and a
-    failure while writing leaves neither behind.
+    All or nothing: an existing folder is never overwritten, and a failure while
+    writing leaves nothing behind.
     """
-    plugins_dir, tests_dir = Path(plugins_dir), Path(tests_dir)
+    plugins_dir = Path(plugins_dir)
     if not plugins_dir.is_dir():
         raise ToolchainError("plugins folder not found", plugins_dir)
-    folder, test_file = plugins_dir / plugin.name, tests_dir / plugin.test_name
-    for path in (folder, test_file):
-        if path.exists() or path.is_symlink():
-            raise ToolchainError("already exists: not overwritten (choose another vendor or remove it)", path)
+    folder = plugins_dir / plugin.name
+    if folder.exists() or folder.is_symlink():
+        raise ToolchainError("already exists: not overwritten (choose another vendor or remove it)", folder)
     files = render_plugin(plugin)
-    test = render_test(plugin, Path(os.path.relpath(folder.resolve(), tests_dir.resolve())).as_posix())
     # Built beside its final place, then renamed: a half-written folder is never visible.
     unfinished = plugins_dir / f".{plugin.name}.new-{os.getpid()}"
     shutil.rmtree(unfinished, ignore_errors=True)  # left by a run that was killed
@@ -128,18 +124,12 @@ def create(plugins_dir: Path, tests_dir: Path, plugin: NewPlugin) -> tuple[Path,
         for rel, text in files.items():
             (unfinished / rel).parent.mkdir(parents=True, exist_ok=True)
             (unfinished / rel).write_text(text, encoding="utf-8")
-        tests_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(test_file, test.encode("utf-8"))
-        try:
-            unfinished.rename(folder)
-        except OSError:
-            test_file.unlink()
-            raise
+        unfinished.rename(folder)
     except OSError as exc:
         raise ToolchainError(f"cannot write the new plugin: {exc.strerror or exc}", exc.filename or folder) from None
     finally:
         shutil.rmtree(unfinished, ignore_errors=True)
-    return folder, test_file
+    return folder
 
 
 def _context(plugin: NewPlugin) -> dict:

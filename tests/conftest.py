@@ -10,8 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from repo.validation.provdcompat import install_command, provd_import_problem
+
 ROOT = Path(__file__).resolve().parent.parent
 INV = [sys.executable, "-m", "invoke", "--search-root", str(ROOT)]  # `inv` with the project's tasks.py
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``provd`` fails, saying how to install provd, when the real provd does not import."""
+    if item.get_closest_marker("provd") and provd_import_problem():
+        pytest.fail(f"this test needs the real provd, which does not import here ({provd_import_problem()}): "
+                    f"install it with `{install_command()}`, or leave the provd tests out with -m 'not provd'",
+                    pytrace=False)
 
 
 def run_inv(*args: str, cwd: Path, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
@@ -39,8 +49,11 @@ def plugin_info(version: str = "0.1", **extra) -> str:
     return json.dumps(info, indent=4)
 
 
-# The least entry.py provd can load: a class with a true IS_PLUGIN.
+# The least entry.py validation accepts: a class with a true IS_PLUGIN (provd wants it to
+# subclass its Plugin too: tests that load plugins in provd use LOADABLE_ENTRY_PY).
 ENTRY_PY = "class Plugin:\n    IS_PLUGIN = True\n"
+LOADABLE_ENTRY_PY = ("from wazo_provd.plugins import StandardPlugin\n\n\n"
+                     "class Plugin(StandardPlugin):\n    IS_PLUGIN = True\n")
 
 RSYNC_BUILD_FILE = """\
     from subprocess import check_call
@@ -219,3 +232,4 @@ from tests.repo_fixtures import (  # noqa: E402,F401
     moto_endpoint,
     repo_address,
 )
+from tests.realprovd import provd_reactor  # noqa: E402,F401

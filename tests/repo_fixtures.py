@@ -67,7 +67,7 @@ def repo_address(request, tmp_path) -> str:
     return f"s3://{new_bucket(env['AWS_ENDPOINT_URL'])}/plugins"
 
 
-def dev_build(root: Path, versions: dict[str, str], **info) -> Path:
+def dev_build(root: Path, versions: dict[str, str], entry_py: str | None = None, **info) -> Path:
     """Build one plugin per id at the given version with build.build(); return the build folder."""
     import io
 
@@ -89,7 +89,7 @@ def dev_build(root: Path, versions: dict[str, str], **info) -> Path:
                     shutil.copy('entry.py', path)
                 """,
             "plugin-info": plugin_info(version, **info),
-            "entry.py": f"# {plugin_id} {version}\n{ENTRY_PY}",
+            "entry.py": f"# {plugin_id} {version}\n{entry_py or ENTRY_PY}",
         })
     result = build.build(plugins, root / "_build", jobs=1, stream=io.StringIO())
     assert result.ok, result.failures

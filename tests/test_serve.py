@@ -1,7 +1,8 @@
-"""End to end: a repository served by `inv serve` or by S3, used the way a provd server uses it."""
+"""End to end: a repository served by `inv serve` or by S3, used by the real provd as a server uses it."""
 from __future__ import annotations
 
 import io
+import json
 import urllib.error
 import urllib.request
 
@@ -11,25 +12,35 @@ from repo.publish.address import open_repository
 from repo.publish.httpmeta import LONG_CACHE, SHORT_CACHE
 from repo.publish.plan import apply, plan_promote, plan_upload
 from repo.ui.progress import TransferProgress
-from tests import provd_standin
+from tests.conftest import LOADABLE_ENTRY_PY
+from tests.realprovd import install_and_load, plugin_manager
 from tests.repo_fixtures import dev_build, serving
 from tests.s3server import new_bucket
 
 
 def published(storage, tmp_path):
-    build_dir = dev_build(tmp_path / "b", {"acme": "0.3", "beta": "1.0"}, description_fr="Un greffon")
+    build_dir = dev_build(tmp_path / "b", {"acme": "0.3", "beta": "1.0"}, entry_py=LOADABLE_ENTRY_PY,
+                          description_fr="Un greffon")
     apply(plan_upload(storage, build_dir / "dev"), TransferProgress(io.StringIO()))
     apply(plan_promote(storage, "dev", "stable", ["acme", "beta"]), TransferProgress(io.StringIO()))
     return build_dir
 
 
-def behaves_like_provd_expects(base_url: str, tmp_path) -> None:
-    db = provd_standin.update(base_url)
-    assert sorted(db) == ["acme", "beta"]
-    for plugin_id, entry in db.items():
-        info = provd_standin.install(base_url, db, plugin_id, tmp_path / "provd-plugins")
-        assert info["version"] == entry["version"] and info["description_fr"] == "Un greffon"
-        assert (tmp_path / "provd-plugins" / plugin_id / "entry.py").is_file()
+def provd_installs_and_loads_everything(reactor, base_url: str, tmp_path) -> None:
+    """provd's PluginManager: update (plugins.db), install (download, SHA-1 check, extraction), load."""
+    manager = plugin_manager(tmp_path / "provd-plugins", base_url)
+    reactor.call(lambda: manager.update()[0])
+    installable = manager.list_installable()
+    assert sorted(installable) == ["acme", "beta"]
+    for plugin_id, entry in installable.items():
+        plugin = install_and_load(reactor, manager, plugin_id)
+        assert plugin.id == plugin_id and type(plugin).IS_PLUGIN
+        assert plugin.info["version"] == entry["version"]
+        info = json.loads((tmp_path / "provd-plugins" / plugin_id / "plugin-info").read_text())
+        assert info["description_fr"] == "Un greffon"
+        assert (tmp_path / "provd-plugins-cache" / entry["filename"]).stat().st_size == entry["dsize"]
+    assert sorted(manager.list_installed()) == sorted(manager) == ["acme", "beta"]
+    manager.close()
 
 
 @pytest.fixture
@@ -40,14 +51,33 @@ def served(tmp_path):
         yield url
 
 
-def test_provd_installs_from_inv_serve(served, tmp_path):
-    behaves_like_provd_expects(served + "stable/", tmp_path)
+@pytest.mark.provd
+def test_provd_installs_from_inv_serve(served, provd_reactor, tmp_path):
+    provd_installs_and_loads_everything(provd_reactor, served + "stable/", tmp_path)
 
 
-def test_provd_installs_from_the_s3_endpoint(aws_env, moto_endpoint, tmp_path):
+@pytest.mark.provd
+def test_provd_installs_from_the_s3_endpoint(aws_env, moto_endpoint, provd_reactor, tmp_path):
     bucket = new_bucket(moto_endpoint)
     published(open_repository(f"s3://{bucket}/plugins/2", {"acl": "public-read"}), tmp_path)
-    behaves_like_provd_expects(f"{moto_endpoint}/{bucket}/plugins/2/stable/", tmp_path)
+    provd_installs_and_loads_everything(provd_reactor, f"{moto_endpoint}/{bucket}/plugins/2/stable/", tmp_path)
+
+
+@pytest.mark.provd
+def test_provd_refuses_a_package_whose_sha1_differs_from_the_index(served, provd_reactor, tmp_path):
+    """provd's own check; it does not compare the size with dsize (only its progress report uses dsize)."""
+    from xivo_fetchfw.download import CorruptedFileError
+
+    index_path = tmp_path / "repo/stable/plugins.db"
+    index = json.loads(index_path.read_text())
+    index["acme"]["sha1sum"] = "0" * 40
+    index["beta"]["dsize"] += 1000
+    index_path.write_text(json.dumps(index))
+    manager = plugin_manager(tmp_path / "provd-plugins", served + "stable/")
+    with pytest.raises(CorruptedFileError, match="sha1sum mismatch"):
+        install_and_load(provd_reactor, manager, "acme")
+    assert not (tmp_path / "provd-plugins/acme").exists() and not list((tmp_path / "provd-plugins-cache").iterdir())
+    assert install_and_load(provd_reactor, manager, "beta").id == "beta"
 
 
 def head(url: str):

@@ -1,28 +1,41 @@
-"""The xivo-digium plugins: built by the engine, then loaded and run the way provd does it.
+"""The xivo-digium plugins: built by the engine, published, then run by the real provd as a Wazo server runs them.
 
-provd is played by the stand-in in tests/provd_standin; the plugins are the built trees
-(``<build-dir>/plugins/<id>/``), copied per test because configure writes into them.
+The build is published to a local repository served by `inv serve`. provd's
+ProvisioningApplication is given that channel as its plugin server, updates plugins.db,
+installs and loads both plugins (download, SHA-1 check, extraction, entry.py), then
+configures a device of every model with a demanding configuration (a config and a
+device inserted as its REST API inserts them) and deconfigures it when the device is
+deleted. Finer cases call a loaded plugin directly, on a fresh install per test.
+Firmware is installed through provd's pkgs.db machinery from a local web stub.
 Expected values come from shared/spec/digium.md, written out here rather than read
-back from the plugin.
+back from the plugin. The plugin's own unit tests (extractors, associator) live in
+plugins/xivo_digium/common/tests/ and run with `inv test` (test_plugintests.py).
 """
 from __future__ import annotations
 
 import configparser
+import gzip
+import hashlib
 import io
 import json
 import re
 import shutil
+import tarfile
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from wazo_provd import synchronize
-from wazo_provd.devices.pgasso import DeviceSupport
-from wazo_provd.plugins import StandardPlugin, load_plugin
 
 import build
+from repo.publish.address import open_repository
+from repo.publish.plan import apply, plan_upload
+from repo.ui.progress import TransferProgress
 from tests.conftest import ROOT
+from tests.realprovd import install_and_load, plugin_manager, provisioning_app
+from tests.repo_fixtures import serving
+from tests.webstub import WebStub
+
+pytestmark = pytest.mark.provd
 
 LINES = {'D40': 2, 'D45': 2, 'D50': 4, 'D60': 4, 'D62': 2, 'D65': 6, 'D70': 6}
 FIRMWARES = {
@@ -44,29 +57,54 @@ MAC_IN_NAMES = '000fd3054848'
 TRICKY_NAME = 'Tom & "Jerry" <Sales>'
 NON_ASCII_NAME = 'Zoë Çelik 東京'
 TRICKY_PASSWORD = "p&ss<'w\">rd"
+ADMIN_PASSWORD = 'adm&<"in>é'
+# What the Wazo server's provd configuration gives every device (its base raw config).
+BASE_RAW_CONFIG = {'ip': '192.0.2.10', 'http_port': 8667, 'tftp_port': 69, 'http_base_url': 'http://192.0.2.10:8667'}
 
 
 # --- fixtures and helpers ------------------------------------------------------------------
 
-@pytest.fixture(scope='session')
-def build_dir(tmp_path_factory) -> Path:
-    build_dir = tmp_path_factory.mktemp('digium-build')
-    result = build.build(ROOT / 'plugins', build_dir, ['xivo_digium'], jobs=2, stream=io.StringIO())
+def built(plugins_dir: Path, build_dir: Path) -> Path:
+    result = build.build(plugins_dir, build_dir, ['xivo_digium'], jobs=2, stream=io.StringIO())
     assert result.ok, result.failures
     return build_dir
 
 
-def plugin_for(build_dir: Path, tmp_path: Path, firmware: str) -> StandardPlugin:
-    """A fresh copy of the built plugin, loaded as provd loads it."""
-    plugin_id = FIRMWARES[firmware]['plugin_id']
-    tree = tmp_path / plugin_id
-    shutil.copytree(build_dir / 'plugins' / plugin_id, tree, symlinks=True)
-    return load_plugin(str(tree), app=None, gen_cfg={'proxies': {}}, spec_cfg={})
+def publish_dev(build_dir: Path, repo: Path) -> Path:
+    apply(plan_upload(open_repository(str(repo)), build_dir / 'dev'), TransferProgress(io.StringIO()))
+    return repo
+
+
+@pytest.fixture(scope='module')
+def build_dir(tmp_path_factory) -> Path:
+    return built(ROOT / 'plugins', tmp_path_factory.mktemp('digium-build'))
+
+
+@pytest.fixture(scope='module')
+def channel(build_dir, tmp_path_factory):
+    """The dev channel of a local repository holding the build, served by `inv serve`: its URL."""
+    base = tmp_path_factory.mktemp('digium-repo')
+    with serving(publish_dev(build_dir, base / 'repo'), base) as url:
+        yield url + 'dev/'
+
+
+@pytest.fixture(scope='module')
+def provd(provd_reactor, channel, tmp_path_factory):
+    """A provisioning application with both plugins installed from the channel, as an administrator does it."""
+    with provisioning_app(provd_reactor, tmp_path_factory.mktemp('provd'), BASE_RAW_CONFIG) as app:
+        app.configure_service.set('plugin_server', channel)
+        provd_reactor.call(lambda: app.pg_mgr.update()[0])
+        for facts in FIRMWARES.values():
+            provd_reactor.call(lambda plugin_id=facts['plugin_id']: app.pg_install(plugin_id)[0])
+        yield app
 
 
 @pytest.fixture
-def plugin_281(build_dir, tmp_path):
-    return plugin_for(build_dir, tmp_path, '2.8.1')
+def plugin_281(provd_reactor, channel, tmp_path):
+    """xivo-digium-2.8.1 freshly installed from the channel by a plugin manager of its own, and loaded."""
+    manager = plugin_manager(tmp_path / 'plugins', channel)
+    yield install_and_load(provd_reactor, manager, FIRMWARES['2.8.1']['plugin_id'])
+    manager.close()
 
 
 def line(number: int, **extra) -> dict:
@@ -76,19 +114,20 @@ def line(number: int, **extra) -> dict:
     return settings
 
 
-def rich_config() -> dict:
-    """Eight lines (more than any model has), each kind of function key, escaping traps, non-ASCII."""
+def demanding_config() -> dict:
+    """Eight lines (more than any model has), each kind of function key, escaping traps, non-ASCII.
+
+    Valid for provd's own raw config schema, which the application applies before configuring.
+    """
     lines = {str(n): line(n) for n in range(1, 9)}
     lines['1'].update(display_name=TRICKY_NAME, password=TRICKY_PASSWORD, voicemail='*981',
                       backup_proxy_ip='10.0.0.2', backup_proxy_port=5070)
     lines['2'].update(display_name=NON_ASCII_NAME, proxy_ip='10.0.0.3', dtmf_mode='SIP-INFO')
     return {
-        'http_base_url': 'http://192.0.2.10:8667',
-        'ip': '192.0.2.99', 'http_port': 1234,
         'locale': 'fr_FR', 'timezone': 'Europe/Paris',
         'ntp_enabled': True, 'ntp_ip': '192.0.2.1',
         'vlan_enabled': True, 'vlan_id': 42, 'vlan_priority': 5,
-        'admin_password': 'adm&<"in>',
+        'admin_username': 'admin', 'admin_password': ADMIN_PASSWORD,
         'sip_transport': 'tcp', 'sip_dtmf_mode': 'RTP-out-of-band',
         'exten_voicemail': '*98',
         'sip_lines': lines,
@@ -98,7 +137,6 @@ def rich_config() -> dict:
             '2': {'type': 'blf', 'value': '1003', 'label': '<Bob>', 'line': '2'},
             '4': {'type': 'park', 'value': '701', 'label': 'Park 1'},
             '5': {'type': 'speeddial', 'value': '*10'},
-            '6': {'type': 'intercom', 'value': '1004', 'label': 'not a Digium key'},
         },
     }
 
@@ -108,19 +146,26 @@ def configure(plugin, raw_config: dict, model: str | None = 'D70') -> tuple[Elem
     if model:
         device['model'] = model
     plugin.configure(device, raw_config)
-    return ElementTree.parse(config_path(plugin)).getroot(), ElementTree.parse(contacts_path(plugin)).getroot()
+    return parsed(config_path(plugin)), parsed(contacts_path(plugin))
+
+
+def parsed(path: Path) -> ElementTree.Element:
+    """The file as XML; it must be well-formed UTF-8 XML with the declaration phones expect."""
+    data = path.read_bytes()
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n'), data[:60]
+    return ElementTree.fromstring(data)
 
 
 def digium_dir(plugin) -> Path:
     return Path(plugin._plugin_dir) / 'var/tftpboot/Digium'
 
 
-def config_path(plugin) -> Path:
-    return digium_dir(plugin) / f'{MAC_IN_NAMES}.cfg'
+def config_path(plugin, mac_in_names: str = MAC_IN_NAMES) -> Path:
+    return digium_dir(plugin) / f'{mac_in_names}.cfg'
 
 
-def contacts_path(plugin) -> Path:
-    return digium_dir(plugin) / f'{MAC_IN_NAMES}-contacts.xml'
+def contacts_path(plugin, mac_in_names: str = MAC_IN_NAMES) -> Path:
+    return digium_dir(plugin) / f'{mac_in_names}-contacts.xml'
 
 
 def settings_of(config: ElementTree.Element) -> dict[str, str]:
@@ -129,12 +174,6 @@ def settings_of(config: ElementTree.Element) -> dict[str, str]:
 
 def accounts_of(config: ElementTree.Element) -> list[ElementTree.Element]:
     return config.findall('./accounts/account')
-
-
-def result_of(deferred):
-    results = []
-    deferred.addBoth(results.append)
-    return results[0]
 
 
 # --- what the build produces ---------------------------------------------------------------
@@ -151,13 +190,14 @@ def test_build_packages_both_firmwares_and_indexes_them(build_dir):
 
 
 @pytest.mark.parametrize('firmware', FIRMWARES)
-def test_built_tree_holds_common_then_version_files(build_dir, firmware):
+def test_built_tree_holds_common_then_version_files_and_no_tests(build_dir, firmware):
     tree = build_dir / 'plugins' / FIRMWARES[firmware]['plugin_id']
     files = {str(p.relative_to(tree)) for p in tree.rglob('*')}
     templates = {f'templates/{m}.tpl' for m in FIRMWARES[firmware]['models']}
     assert files >= {'entry.py', 'common.py', 'plugin-info', 'pkgs/pkgs.db', 'templates/base.tpl',
                      'templates/contact.tpl', 'templates/firmware.tpl', 'var/tftpboot', 'var/templates'} | templates
     assert {name for name in files if name.startswith('templates/D')} == templates
+    assert not {name for name in files if 'tests' in name.split('/') or name.endswith(('__init__.py', '.pyc'))}
 
 
 @pytest.mark.parametrize('firmware', FIRMWARES)
@@ -173,113 +213,58 @@ def test_plugin_info_describes_every_model_of_the_firmware(build_dir, firmware):
 
 
 @pytest.mark.parametrize('firmware', FIRMWARES)
-def test_pkgs_db_names_the_firmware_of_that_version(build_dir, tmp_path, firmware):
+def test_pkgs_db_names_the_firmware_of_that_version(build_dir, provd, firmware):
     facts = FIRMWARES[firmware]
     parser = configparser.RawConfigParser()
     parser.read(build_dir / 'plugins' / facts['plugin_id'] / 'pkgs/pkgs.db', encoding='utf-8')
     remote_files = [dict(parser[s]) for s in parser.sections() if s.startswith('file_')]
     assert remote_files == [{'url': facts['url'], 'size': str(facts['size']), 'sha1sum': facts['sha1sum']}]
-
-    plugin = plugin_for(build_dir, tmp_path, firmware)
-    install = plugin.services['install']
-    assert install.list_installable() == {'digium-firmware': {'version': firmware,
-                                                              'description': install.packages['digium-firmware'].description}}
-    package = install.packages['digium-firmware']
-    archive = Path(plugin._plugin_dir) / 'var/cache' / facts['url'].rsplit('/', 1)[1]
-    assert [(f.url, f.size, f.sha1sum) for f in package.files] == [(facts['url'], facts['size'], facts['sha1sum'])]
-    assert package.install_steps == [('a', 'b', ['untar', str(archive)]),
-                                     ('b', 'c', ['cp', '*/*.eff', 'Digium/firmware/'])]
+    install = provd.pg_mgr[facts['plugin_id']].services['install']
+    assert install.list_installable() == {'digium-firmware': {
+        'version': firmware, 'dsize': facts['size'],
+        'description': f"Firmware for Digium {', '.join(facts['models'][:-1])} and {facts['models'][-1]}"}}
+    assert install.list_installed() == {}
 
 
-# --- loading --------------------------------------------------------------------------------
+# --- installing and loading ------------------------------------------------------------------
 
-@pytest.mark.parametrize('firmware', FIRMWARES)
-def test_provd_loads_the_built_plugin(build_dir, tmp_path, firmware):
-    plugin = plugin_for(build_dir, tmp_path, firmware)
-    assert isinstance(plugin, StandardPlugin) and type(plugin).IS_PLUGIN
-    assert plugin.MODELS == FIRMWARES[firmware]['models']
-    assert set(plugin.services) == {'install'}
-    assert Path(plugin.http_service.path) == Path(plugin._plugin_dir) / 'var/tftpboot'
-    assert plugin.tftp_service is None and plugin.tftp_dev_info_extractor is None
+def test_provd_installs_and_loads_both_plugins_from_the_channel(provd):
+    from wazo_provd.plugins import StandardPlugin
 
-
-# --- identifying phones -----------------------------------------------------------------------
-
-@pytest.mark.parametrize('options, expected', [
-    ({60: 'digium_D40_1_1_0_0_48178'}, {'vendor': 'Digium', 'model': 'D40', 'version': '1.1.0.0.48178'}),
-    ({60: 'digium_D70_1_0_5_46476'}, {'vendor': 'Digium', 'model': 'D70', 'version': '1.0.5.46476'}),
-    ({60: 'digium_D65_2_8_1'}, {'vendor': 'Digium', 'model': 'D65', 'version': '2.8.1'}),
-    ({60: 'digium_D45'}, {'vendor': 'Digium', 'model': 'D45'}),
-    ({}, None),
-    ({43: 'digium_D40_1_1_0_0_48178'}, None),
-    ({60: ''}, None),
-    ({60: 'Aastra6731i'}, None),
-    ({60: 'digium_'}, None),
-    ({60: 'digium_X40_1_1_0_0'}, None),
-    ({60: 'digium_D40_1__0'}, None),
-    ({60: 'digium_D40_1_0_'}, None),
-    ({60: 'digium_D40_1_1_0_0_48178 trailing'}, None),
-])
-def test_dhcp_extractor(plugin_281, options, expected):
-    request = {'ip': '192.0.2.50', 'mac': MAC, 'options': options}
-    assert result_of(plugin_281.dhcp_dev_info_extractor.extract(request, None)) == expected
+    assert sorted(provd.pg_mgr.list_installable()) == sorted(provd.pg_mgr.list_installed()) == sorted(provd.pg_mgr)
+    for facts in FIRMWARES.values():
+        plugin = provd.pg_mgr[facts['plugin_id']]
+        assert isinstance(plugin, StandardPlugin) and type(plugin).IS_PLUGIN
+        assert plugin.info['version'] == facts['version']
+        assert plugin.MODELS == facts['models']
+        assert set(plugin.services) == {'install'}
+        assert Path(plugin.http_service.path) == Path(plugin._plugin_dir) / 'var/tftpboot'
+        assert plugin.tftp_service is None and plugin.tftp_dev_info_extractor is None
 
 
-@pytest.mark.parametrize('path, expected', [
-    (b'/Digium/000FD3054848.cfg', {'vendor': 'Digium', 'mac': MAC}),
-    (b'/Digium/000fd3054848.cfg', {'vendor': 'Digium', 'mac': MAC}),
-    (b'/Digium/000fd3054848-contacts.xml', {'vendor': 'Digium', 'mac': MAC}),
-    (b'/Digium/000000000000.cfg', {'vendor': 'Digium'}),
-    (b'/Digium/firmware/2_8_1_D40_firmware.eff', {'vendor': 'Digium'}),
-    (b'/Digium/000fd305484.cfg', {'vendor': 'Digium'}),
-    (b'/Digium/000fd3054848.cfg.bak', {'vendor': 'Digium'}),
-    (b'/', None),
-    (b'/000fd3054848.cfg', None),
-    (b'/Yealink/000fd3054848.cfg', None),
-    (b'/digium/000fd3054848.cfg', None),
-])
-def test_http_extractor(plugin_281, path, expected):
-    request = SimpleNamespace(path=path)
-    assert result_of(plugin_281.http_dev_info_extractor.extract(request, None)) == expected
-
-
-@pytest.mark.parametrize('firmware', FIRMWARES)
-def test_associator_table(build_dir, tmp_path, firmware):
-    plugin = plugin_for(build_dir, tmp_path, firmware)
-    other_models = sorted(set(LINES) - set(FIRMWARES[firmware]['models'])) + ['D99']
-
-    def support(vendor, model, version):
-        return plugin.pg_associator.associate({'vendor': vendor, 'model': model, 'version': version})
-
-    for model in FIRMWARES[firmware]['models']:
-        assert support('Digium', model, firmware) == DeviceSupport.EXACT
-        assert support('Digium', model, f'{firmware}.48178') == DeviceSupport.EXACT
-        assert support('Digium', model, '1.4.0.0') == DeviceSupport.COMPLETE
-        assert support('Digium', model, f'{firmware}0') == DeviceSupport.COMPLETE
-        assert support('Digium', model, None) == DeviceSupport.COMPLETE
-    for model in other_models:
-        assert support('Digium', model, firmware) == DeviceSupport.PROBABLE
-    assert support('Digium', None, None) == DeviceSupport.PROBABLE
-    assert support('Yealink', 'D40', firmware) == DeviceSupport.IMPROBABLE
-    assert support(None, None, None) == DeviceSupport.IMPROBABLE
-
-
-# --- configure: every model, rich configuration --------------------------------------------------
+# --- configure: every model, through provd's application ------------------------------------------
 
 @pytest.mark.parametrize('firmware, model', MODEL_CASES)
-def test_configure_every_model(build_dir, tmp_path, firmware, model):
-    plugin = plugin_for(build_dir, tmp_path, firmware)
-    config, contacts = configure(plugin, rich_config(), model)
+def test_provd_configures_every_model_and_deconfigures_it(provd, provd_reactor, firmware, model):
+    facts = FIRMWARES[firmware]
+    number = MODEL_CASES.index((firmware, model))
+    mac_in_names = f'000fd30548{number:02x}'
+    config_id, device_id = f'cfg-{firmware}-{model}', f'dev-{firmware}-{model}'
+    provd_reactor.call(provd.cfg_insert, {'id': config_id, 'parent_ids': [], 'raw_config': demanding_config()})
+    provd_reactor.call(provd.dev_insert, {'id': device_id, 'mac': ':'.join(re.findall('..', mac_in_names)),
+                                          'ip': '192.0.2.50', 'vendor': 'Digium', 'model': model,
+                                          'version': firmware, 'plugin': facts['plugin_id'], 'config': config_id})
+    assert provd_reactor.call(provd.dev_retrieve, device_id)['configured'] is True
+    plugin = provd.pg_mgr[facts['plugin_id']]
+    config, contacts = parsed(config_path(plugin, mac_in_names)), parsed(contacts_path(plugin, mac_in_names))
 
-    assert config_path(plugin).read_bytes().startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<config>')
-    assert NON_ASCII_NAME in config_path(plugin).read_bytes().decode('utf-8')
+    assert NON_ASCII_NAME in config_path(plugin, mac_in_names).read_text(encoding='utf-8')
     assert settings_of(config) == {
-        'login_password': 'adm&<"in>', 'locale': 'fr_FR', 'time_zone': 'Europe/Paris',
+        'login_password': ADMIN_PASSWORD, 'locale': 'fr_FR', 'time_zone': 'Europe/Paris',
         'time_source': 'ntp', 'ntp_server': '192.0.2.1', 'ntp_resync': '86400',
         'network_vlan_id': '42', 'network_vlan_qos': '5',
         'accept_local_calls': 'host', 'enable_blf_on_unused_line_keys': '1', 'blf_contact_group': 'Default',
     }
-
     accounts = accounts_of(config)
     assert [a.get('index') for a in accounts] == [str(i) for i in range(LINES[model])]
     assert [a.get('username') for a in accounts] == [f'user{n}' for n in range(1, LINES[model] + 1)]
@@ -290,17 +275,18 @@ def test_configure_every_model(build_dir, tmp_path, firmware, model):
     assert first.get('voicemail') == 'sip:*981@10.0.0.1' and second.get('voicemail') == 'sip:*98@10.0.0.3'
     assert (first.get('dtmf_mode'), second.get('dtmf_mode')) == ('rfc2833', 'info')
     assert first.find('host_primary').get('server') == '10.0.0.1'
-    assert first.find('host_alternate').attrib == dict(first.find('host_primary').attrib, server='10.0.0.2', port='5070')
+    assert first.find('host_alternate').attrib == dict(first.find('host_primary').attrib, server='10.0.0.2',
+                                                       port='5070')
     assert {(a.find('host_primary').get('transport'), a.find('host_primary').get('port')) for a in accounts} \
         == {('tcp', '5060')}
     assert second.find('host_alternate') is None
 
-    assert config.find('contacts').attrib == {'url': f'http://192.0.2.10:8667/Digium/{MAC_IN_NAMES}-contacts.xml',
+    assert config.find('contacts').attrib == {'url': f'http://192.0.2.10:8667/Digium/{mac_in_names}-contacts.xml',
                                               'id': 'internal'}
     version = firmware.replace('.', '_')
     assert [f.attrib for f in config.findall('./firmwares/firmware')] == [
         {'model': m, 'version': version, 'url': f'http://192.0.2.10:8667/Digium/firmware/{version}_{m}_firmware.eff'}
-        for m in FIRMWARES[firmware]['models']]
+        for m in facts['models']]
 
     assert contacts.tag == 'phonebooks'
     group = contacts.find('contacts')
@@ -314,6 +300,34 @@ def test_configure_every_model(build_dir, tmp_path, firmware, model):
         ('*10', None, '*10'),
     ]
 
+    provd_reactor.call(provd.dev_delete, device_id)
+    assert not config_path(plugin, mac_in_names).exists() and not contacts_path(plugin, mac_in_names).exists()
+
+
+def test_provd_synchronizes_a_device_with_a_sip_notify_through_wazo_amid(provd, provd_reactor):
+    from wazo_amid_client import Client as AmidClient
+    from wazo_provd import synchronize
+
+    answer = json.dumps([{'Response': 'Success', 'Message': 'NOTIFY sent'}]).encode()
+    with WebStub({'/api/amid/1.0/action/PJSIPNotify': answer}, 'application/json') as amid:
+        host, port = amid.url.rsplit('//', 1)[1].split(':')
+        synchronize.register_sync_service(synchronize.AsteriskAMISynchronizeService(
+            AmidClient(host, port=int(port), https=False, prefix='/api/amid', version='1.0')))
+        try:
+            provd_reactor.call(provd.cfg_insert, {'id': 'cfg-sync', 'parent_ids': [], 'raw_config': {}})
+            provd_reactor.call(provd.dev_insert, {'id': 'dev-sync', 'mac': '00:0f:d3:00:00:99', 'ip': '192.0.2.77',
+                                                  'vendor': 'Digium', 'model': 'D40', 'config': 'cfg-sync',
+                                                  'plugin': FIRMWARES['2.8.1']['plugin_id']})
+            provd_reactor.call(provd.dev_synchronize, 'dev-sync')
+        finally:
+            synchronize.unregister_sync_service()
+            provd_reactor.call(provd.dev_delete, 'dev-sync')
+    [request] = amid.requests
+    assert (request.method, request.target) == ('POST', '/api/amid/1.0/action/PJSIPNotify')
+    assert json.loads(request.body) == {'Variable': ['Event=check-sync'], 'URI': 'sip:anonymous@192.0.2.77'}
+
+
+# --- configure: the single settings, on the plugin provd loaded ------------------------------------
 
 def test_every_template_value_is_escaped():
     """provd does not autoescape: a value reaching XML without |e is a defect waiting for a '&'."""
@@ -324,13 +338,19 @@ def test_every_template_value_is_escaped():
 
 
 def test_characters_xml_cannot_carry_are_dropped(plugin_281):
-    raw = rich_config()
+    raw = demanding_config()
     raw['sip_lines']['1']['display_name'] = 'bell\x07 and\x00 nul'
     config, _ = configure(plugin_281, raw)
     assert accounts_of(config)[0].get('line_label') == 'bell and nul'
 
 
-# --- configure: the single settings ------------------------------------------------------------
+def test_a_function_key_type_the_phone_lacks_is_left_out(plugin_281):
+    raw = demanding_config()
+    raw['funckeys'] = {'1': {'type': 'intercom', 'value': '1004', 'label': 'not a Digium key'},
+                       '2': {'type': 'blf', 'value': '1005'}}
+    _, contacts = configure(plugin_281, raw)
+    assert [c.get('first_name') for c in contacts.iter('contact')] == ['1005']
+
 
 @pytest.mark.parametrize('transport, proxy_port, expected', [
     ('udp', None, ('udp', '5060')),
@@ -397,7 +417,7 @@ def test_line_numbers_keep_their_account_index_up_to_the_model_line_count(plugin
 
 
 def test_device_of_unknown_model_gets_as_many_lines_as_the_largest_model(plugin_281):
-    config, _ = configure(plugin_281, rich_config(), model=None)
+    config, _ = configure(plugin_281, demanding_config(), model=None)
     assert len(accounts_of(config)) == 6
 
 
@@ -405,23 +425,21 @@ def test_operator_templates_in_var_templates_take_precedence(plugin_281):
     custom = Path(plugin_281._plugin_dir) / 'var/templates/D40.tpl'
     custom.write_text("{% extends 'base.tpl' %}{% block settings %}\n"
                       '    <setting id="backlight_timeout" value="30"/>{% endblock %}\n')
-    config, _ = configure(plugin_281, rich_config(), model='D40')
+    config, _ = configure(plugin_281, demanding_config(), model='D40')
     assert settings_of(config)['backlight_timeout'] == '30'
     assert len(accounts_of(config)) == 2
 
 
 def test_device_without_mac_is_refused_and_nothing_is_written(plugin_281):
     with pytest.raises(ValueError, match='MAC address'):
-        plugin_281.configure({'id': 'dev1', 'model': 'D40', 'vendor': 'Digium'}, rich_config())
+        plugin_281.configure({'id': 'dev1', 'model': 'D40', 'vendor': 'Digium'}, demanding_config())
     assert not digium_dir(plugin_281).exists() or list(digium_dir(plugin_281).iterdir()) == []
 
 
-# --- the other plugin operations -----------------------------------------------------------------
-
 def test_deconfigure_removes_both_files_and_only_them(plugin_281):
-    configure(plugin_281, rich_config())
+    configure(plugin_281, demanding_config())
     other = {'mac': '00:0f:d3:00:00:01', 'model': 'D40'}
-    plugin_281.configure(other, rich_config())
+    plugin_281.configure(other, demanding_config())
     plugin_281.deconfigure({'mac': MAC})
     assert not config_path(plugin_281).exists() and not contacts_path(plugin_281).exists()
     assert sorted(p.name for p in digium_dir(plugin_281).iterdir()) == ['000fd3000001-contacts.xml',
@@ -439,8 +457,89 @@ def test_remote_state_trigger_and_sensitive_files(plugin_281):
         assert not plugin_281.is_sensitive_filename(name), name
 
 
-def test_synchronize_sends_the_standard_sip_notify(plugin_281):
-    device = {'id': 'dev1', 'mac': MAC, 'ip': '192.0.2.50'}
-    synchronize.sent_notifications.clear()
-    assert result_of(plugin_281.synchronize(device, rich_config())) is None
-    assert synchronize.sent_notifications == [(device, 'check-sync')]
+# --- firmware: provd's pkgs.db machinery against a local web stub -----------------------------------
+
+def fake_firmware(firmware: str) -> bytes:
+    """A small archive shaped like Digium's: one folder of <version>_<model>_firmware.eff files, and a readme."""
+    version = firmware.replace('.', '_')
+    output = io.BytesIO()
+    with gzip.GzipFile(fileobj=output, mode='wb', mtime=0) as compressed, \
+            tarfile.open(fileobj=compressed, mode='w') as archive:  # the same bytes every time
+        members = {f'{version}_{model}_firmware.eff': f'fake {firmware} for {model}'.encode()
+                   for model in FIRMWARES[firmware]['models']}
+        members['README.txt'] = b'not for the phones'
+        for name, data in members.items():
+            member = tarfile.TarInfo(f'firmware_{version}_package/{name}')
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return output.getvalue()
+
+
+@pytest.fixture(scope='module')
+def fake_firmware_channel(tmp_path_factory):
+    """A copy of plugins/xivo_digium whose pkgs.db describes the fake archives (same URLs), built and served.
+
+    Only size and sha1sum change; `inv validate`'s engine checks them against the fake
+    archives kept in the copy's _firmwares/digium/ (the firmware mirror of real trees).
+    """
+    base = tmp_path_factory.mktemp('digium-fake-firmware')
+    plugins = base / 'plugins'
+    shutil.copytree(ROOT / 'plugins/xivo_digium', plugins / 'xivo_digium')
+    for firmware, facts in FIRMWARES.items():
+        archive = fake_firmware(firmware)
+        pkgs_db = plugins / 'xivo_digium' / firmware / 'pkgs/pkgs.db'
+        text = pkgs_db.read_text()
+        for old, new in ((facts['size'], len(archive)), (facts['sha1sum'], hashlib.sha1(archive).hexdigest())):
+            assert f' = {old}\n' in text
+            text = text.replace(f' = {old}\n', f' = {new}\n')
+        pkgs_db.write_text(text)
+        mirror = plugins / '_firmwares/digium' / facts['url'].rsplit('/', 1)[1]
+        mirror.parent.mkdir(parents=True, exist_ok=True)
+        mirror.write_bytes(archive)
+    checked = build.check(plugins, ['xivo_digium'], jobs=1)
+    assert (checked.checked, [f for f in checked.findings if f.is_error]) == (2, [])
+    with serving(publish_dev(built(plugins, base / 'build'), base / 'repo'), base) as url:
+        yield url + 'dev/'
+
+
+@pytest.mark.parametrize('firmware', FIRMWARES)
+def test_provd_installs_the_firmware_from_the_vendor_url(provd_reactor, fake_firmware_channel, tmp_path, firmware):
+    facts, version = FIRMWARES[firmware], firmware.replace('.', '_')
+    with WebStub({facts['url']: fake_firmware(firmware)}) as web, \
+            provisioning_app(provd_reactor, tmp_path, BASE_RAW_CONFIG) as app:
+        app.configure_service.set('plugin_server', fake_firmware_channel)
+        provd_reactor.call(lambda: app.pg_mgr.update()[0])
+        provd_reactor.call(lambda: app.pg_install(facts['plugin_id'])[0])
+        app.configure_service.set('http_proxy', web.url)  # as an administrator would, for provd's downloads
+        plugin = app.pg_mgr[facts['plugin_id']]
+        install = plugin.services['install']
+        provd_reactor.call(lambda: install.install('digium-firmware')[0])
+
+        assert [(r.method, r.target) for r in web.requests] == [('GET', facts['url'])]
+        firmware_dir = digium_dir(plugin) / 'firmware'
+        assert {p.name: p.read_bytes() for p in firmware_dir.iterdir()} == {
+            f'{version}_{model}_firmware.eff': f'fake {firmware} for {model}'.encode() for model in facts['models']}
+        assert list(install.list_installed()) == ['digium-firmware']
+        assert install.list_installed()['digium-firmware']['version'] == firmware
+
+        install.uninstall('digium-firmware')
+        assert not firmware_dir.exists() and install.list_installed() == {}  # its folders with it
+        provd_reactor.call(lambda: install.install('digium-firmware')[0])  # from provd's cache this time
+        assert len(web.requests) == 1 and len(list(firmware_dir.iterdir())) == len(facts['models'])
+
+
+def test_provd_refuses_a_download_whose_sha1_differs_from_pkgs_db(provd_reactor, channel, tmp_path):
+    """The real plugin's pkgs.db: provd asks for the real URL, checks the SHA-1, installs nothing."""
+    from xivo_fetchfw.download import CorruptedFileError
+
+    facts = FIRMWARES['2.8.1']
+    with WebStub({facts['url']: fake_firmware('2.8.1')}) as web:
+        manager = plugin_manager(tmp_path / 'plugins', channel)
+        plugin = install_and_load(provd_reactor, manager, facts['plugin_id'], {'proxies': {'http': web.url}})
+        with pytest.raises(CorruptedFileError, match=f"instead of b'{facts['sha1sum']}'"):
+            provd_reactor.call(lambda: plugin.services['install'].install('digium-firmware')[0])
+        manager.close()
+    assert [(r.method, r.target) for r in web.requests] == [('GET', facts['url'])]
+    assert not (digium_dir(plugin) / 'firmware').exists()
+    assert list((Path(plugin._plugin_dir) / 'var/cache').iterdir()) == []
+    assert plugin.services['install'].list_installed() == {}

@@ -91,6 +91,7 @@ RULES: dict[str, Rule] = _rules(
     ("dhcp-data", ERROR, "DHCP data (`dhcp.toml`, `_dhcp/*.toml`) that `inv dhcp` would refuse"),
     ("dhcp-coverage", WARNING, "models of a build plugin that no DHCP class or MAC prefix of their vendor names: "
                                "one line per build plugin"),
+    ("provd", ERROR, "with `inv validate --provd`: the real provd cannot load the plugin or its pkgs.db"),
     ("dhcp-drift", WARNING, "reported by `inv dhcp-import`: a class of a hand-kept bundle with no allow line, or an "
                             "allow line for a class no vendor file declares"),
 )
