@@ -15,7 +15,7 @@ from repo.publish.address import open_repository
 from repo.publish.channel import read_index
 from repo.publish.folders import ChannelFolders
 from repo.ui.config import project_config
-from tests.conftest import ROOT, run_inv
+from tests.conftest import fresh_checkout, run_inv
 from tests.repo_fixtures import dev_build
 
 
@@ -123,13 +123,6 @@ def test_a_bad_configuration_stops_every_task_with_one_line(tmp_path):
 
 # --- the two ways of working ------------------------------------------------------------------
 
-def toolchain_copy(dest: Path) -> Path:
-    """The toolchain as a maintainer checks it out: code and sample plugins, nothing built."""
-    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "_build", "_repo", "tests", "bench", "__pycache__", ".pytest_cache", ".hypothesis"))
-    return dest
-
-
 def index_ids(path: Path) -> list[str]:
     return sorted(json.loads(path.read_bytes()))
 
@@ -142,7 +135,7 @@ def inv_in(checkout: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_way_one_the_toolchain_checkout_holds_the_plugins(tmp_path):
     """`inv` in the checkout: plugins/ and _build/ there, an invoke.yaml next to tasks.py for the repository."""
-    checkout = toolchain_copy(tmp_path / "toolchain")
+    checkout = fresh_checkout(tmp_path / "toolchain")
     (checkout / "invoke.yaml").write_text("provd:\n  repo: www/plugins/2\n  channels: {dev: testing}\n")
     done = inv_in(checkout, "build")
     assert done.returncode == 0, done.stderr
@@ -192,7 +185,7 @@ def test_way_two_the_toolchain_used_from_another_repository(tmp_path):
 
 
 def test_a_mistyped_build_dir_never_publishes_the_toolchains_sample_plugins(tmp_path):
-    checkout = toolchain_copy(tmp_path / "toolchain")
+    checkout = fresh_checkout(tmp_path / "toolchain")
     assert inv_in(checkout, "build").returncode == 0  # the sample plugins, in the toolchain's _build
     repository = maintainer_repository(tmp_path / "wazo-provd-plugins")
     done = run_inv("-f", "invoke.yaml", "upload", "--build-dir", str(checkout / "_build"), cwd=repository)
