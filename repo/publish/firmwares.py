@@ -19,12 +19,13 @@ from typing import Iterable
 from repo.errors import ToolchainError
 from repo.fileutil import atomic_writer, read_file, sha1_file
 from repo.publish.channel import publish_file
+from repo.publish.folders import FIRMWARES
 from repo.publish.storage import Stat, Storage
 from repo.ui.progress import TransferProgress, format_bytes
 from repo.validation.firmware import FIRMWARES_FOLDER, vendor_folder
 from repo.validation.pkgsdb import check_pkgs_db
 
-REMOTE_FOLDER = "firmwares"
+REMOTE_FOLDER = FIRMWARES
 PKGS_DB_NAME = "pkgs.db"
 
 

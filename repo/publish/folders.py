@@ -18,7 +18,7 @@ from repo.publish.httpmeta import CHANNELS
 from repo.publish.storage import OnBytes, Stat, Storage, Tagged
 
 FIRMWARES = "firmwares"  # the firmware mirror's folder: no channel may take it
-DHCP_FOLDER = "dhcpd-update"  # the DHCP bundle's default folder
+DHCP_FOLDER = "dhcpd-update"  # the DHCP bundle's default folder (repo.dhcp.publish.BUNDLE_KEY)
 _PLAIN_FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 

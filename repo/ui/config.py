@@ -39,7 +39,6 @@ class ProjectConfig:
     build_dir: Path = DEFAULT_BUILD_DIR
     channels: ChannelFolders = ChannelFolders()
     settings: Mapping[str, str] = field(default_factory=dict)  # repo, endpoint_url, acl, dhcp_path as given
-    files: Mapping[str, str] = field(default_factory=dict)  # key -> the file it was read from
 
     def plugins(self, option: str | os.PathLike | None) -> Path:
         """The plugins folder: the command-line option, else the configured one."""
@@ -49,14 +48,10 @@ class ProjectConfig:
         """The build folder: the command-line option, else the configured one."""
         return Path(option) if option else self.build_dir
 
-    def source(self, key: str) -> str:
-        """Where a key's value came from, for messages."""
-        return self.files.get(key) or ("the default" if key in PATH_KEYS else "the environment")
-
 
 def project_config(config: Any) -> ProjectConfig:
     """Read Invoke's merged configuration (``c.config``); a bad value is a one-line error naming its file."""
-    section = _get(config, SECTION)
+    section = config.get(SECTION)
     if section is None:
         return ProjectConfig()
     if not isinstance(section, Mapping):
@@ -82,7 +77,7 @@ def project_config(config: Any) -> ProjectConfig:
     settings = {key: values[key] for key in TEXT_KEYS if key in values}
     if "repo" in settings and _is_local_path(settings["repo"]):
         settings["repo"] = str(_relative_to(files.get("repo"), Path(settings["repo"])))
-    return ProjectConfig(channels=channels, settings=settings, files=files, **paths)
+    return ProjectConfig(channels=channels, settings=settings, **paths)
 
 
 def _relative_to(config_file: str | None, path: Path) -> Path:
@@ -96,13 +91,6 @@ def _relative_to(config_file: str | None, path: Path) -> Path:
 def _is_local_path(address: str) -> bool:
     scheme = urlsplit(address).scheme
     return len(scheme) <= 1  # none, or a Windows drive letter
-
-
-def _get(config: Any, key: str) -> Any:
-    try:
-        return config.get(key)
-    except AttributeError:
-        return None
 
 
 def _file_of(config: Any, key: str | None) -> str | None:
