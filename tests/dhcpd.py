@@ -38,7 +38,8 @@ DHCPD = shutil.which("dhcpd") or "/usr/sbin/dhcpd"
 def extract_like_dhcpd_update(bundle: Path, etc_dhcp: Path) -> None:
     """`dhcpd-update -d` then `-r`: extract into etc_dhcp, then paste head + middle + tail."""
     with tarfile.open(bundle, "r:bz2") as tar:
-        tar.extractall(etc_dhcp, filter="data")
+        # Debian 12's Python (3.11.2) predates extraction filters (3.11.4); what is extracted here is our own.
+        tar.extractall(etc_dhcp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     (etc_dhcp / "dhcpd_subnet.conf.head").write_text(SUBNET_HEAD)
     (etc_dhcp / "dhcpd_subnet.conf.tail").write_text(SUBNET_TAIL)
     (etc_dhcp / "dhcpd_subnet.conf").write_bytes(b"".join(

@@ -75,8 +75,9 @@ def test_generated_plugin_builds_without_warning_and_validates_clean(scaffolded,
 
 def test_generated_test_passes_as_generated(scaffolded):
     test_file = scaffolded / "tests/test_xivo_acme.py"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(ROOT / "setup.cfg"),
-                           "--rootdir", str(ROOT), str(test_file)],
+    # -B: no __pycache__ left in the generated tree, which other tests compare byte for byte
+    done = subprocess.run([sys.executable, "-B", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "-c", str(ROOT / "setup.cfg"), "--rootdir", str(ROOT), str(test_file)],
                           cwd=scaffolded, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     summary = done.stdout.strip().splitlines()[-1]
