@@ -8,17 +8,16 @@ from pathlib import Path
 from invoke import Exit, task
 
 import build as engine
+from repo.build import buildfolder
 from repo.catalog.indexdiff import diff_indexes
 from repo.dhcp.bundle import BUNDLE_NAME, render_bundle, write_bundle
 from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
 from repo.dhcp.data import load_dhcp_data
 from repo.dhcp.publish import publish_bundle
-from repo.build import buildfolder
 from repo.errors import ToolchainError
 from repo.package.index import INDEX_NAME
-from repo.publish import firmwares
+from repo.publish import firmwares, stablesync
 from repo.publish import plan as publish
-from repo.publish import stablesync
 from repo.publish.address import open_repository, repository_address
 from repo.publish.channel import check_channel, index_key, read_index
 from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
