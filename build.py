@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from repo.build import buildfolder
 from repo.build.buildcache import BuildCache, toolchain_fingerprint, tree_digest
 from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
 from repo.build.packaging import pack, source_date_epoch
@@ -343,10 +344,13 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     """Build, package and index the selected targets into ``build_dir`` (``plugins/``, ``dev/``).
 
     Warnings are printed once each (a shared file seen by several targets once), except
-    those ``silencing`` silences.
+    those ``silencing`` silences. Building everything (no selector) makes the build folder
+    follow the tree: the built trees and packages of plugin ids no target produces any
+    more are deleted.
     """
     plugins_dir, build_dir = Path(plugins_dir).resolve(), Path(build_dir).resolve()
     plugins, load_errors = load_tree(plugins_dir)
+    buildfolder.claim(build_dir, plugins_dir)
     result = BuildResult()
     result.failures += [_one_line(e) for e in selected_load_errors(plugins, load_errors, selectors)]
     targets = select_targets(plugins, selectors, unloadable(load_errors))
@@ -397,7 +401,9 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
             else:
                 progress.note(str(finding))
 
-    index, live = _assemble_index(dev_dir, outcomes, cache, result)
+    if not selectors:
+        _forget_removed(build_dir, set(outcomes), cache)
+    index, live = _assemble_index(dev_dir, outcomes, cache, result, None if selectors else set(outcomes))
     cache.save(live)
     result.index_path = dev_dir / INDEX_NAME
     data = index.to_bytes()
@@ -442,9 +448,26 @@ def _run_all(targets: list[Target], work: Callable[..., _Outcome], args: tuple,
             yield future.result()
 
 
+def _forget_removed(build_dir: Path, plugin_ids: set[str], cache: BuildCache) -> None:
+    """Delete the built trees (and cache records) of plugin ids that are not in ``plugin_ids``."""
+    trees = build_dir / "plugins"
+    for tree in sorted(trees.iterdir()) if trees.is_dir() else ():
+        if tree.name in plugin_ids:
+            continue
+        if tree.is_dir() and not tree.is_symlink():
+            shutil.rmtree(tree)
+        else:
+            tree.unlink()
+    for plugin_id in cache.plugin_ids() - plugin_ids:
+        cache.forget(plugin_id)
+
+
 def _assemble_index(dev_dir: Path, outcomes: dict[str, _Outcome], cache: BuildCache,
-                    result: BuildResult) -> tuple[Index, set[str]]:
-    """Index the packages in ``dev_dir``: drop failed targets' and superseded ones, refuse broken files."""
+                    result: BuildResult, plugin_ids: set[str] | None) -> tuple[Index, set[str]]:
+    """Index the packages in ``dev_dir``: drop failed targets' and superseded ones, refuse broken files.
+
+    With ``plugin_ids`` (a build of everything), packages of any other plugin id are dropped too.
+    """
     current = {pg_id: o.package.filename for pg_id, o in outcomes.items() if o.package}
     failed = {pg_id for pg_id, o in outcomes.items() if o.error}
     # This run's packages were hashed already (just written, or checked by _still_there).
@@ -460,8 +483,9 @@ def _assemble_index(dev_dir: Path, outcomes: dict[str, _Outcome], cache: BuildCa
                 result.failures.append(str(exc))
                 continue
             cache.remember(package)
-        if package.plugin_id in failed or current.get(package.plugin_id, path.name) != path.name:
-            path.unlink()  # a failed target's old package, or a version this build replaced
+        if package.plugin_id in failed or current.get(package.plugin_id, path.name) != path.name \
+                or plugin_ids is not None and package.plugin_id not in plugin_ids:
+            path.unlink()  # a failed target's old package, a version this build replaced, a removed plugin
             continue
         packages.append(package)
         live.add(sha1sum)

@@ -10,6 +10,7 @@ from pathlib import Path
 from invoke import Exit, task
 
 import build as engine
+from repo.build import buildfolder
 from repo.catalog.indexdiff import diff_indexes
 from repo.dhcp.bundle import BUNDLE_NAME, bundle_bytes
 from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
@@ -19,12 +20,13 @@ from repo.dhcp.publish import dhcp_path, publish_bundle
 from repo.errors import ToolchainError
 from repo.fileutil import write_atomic
 from repo.package.index import INDEX_NAME
+from repo.publish import firmwares, stablesync
 from repo.publish import plan as publish
-from repo.publish import stablesync
 from repo.publish.address import open_repository, repository_address
 from repo.publish.channel import check_channel, index_key, read_index
 from repo.scaffold import DEFAULT_VERSION, TEST_FILE, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
+from repo.ui.config import ProjectConfig, project_config
 from repo.ui.terminal import printable
 from repo.validation import plugintests
 from repo.validation.findings import plural
@@ -33,11 +35,11 @@ from repo.validation.report import summary
 from repo.validation.silencing import Silencing
 
 PROJECT_ROOT = Path(__file__).resolve().parent
-DEFAULT_PLUGINS_DIR = "plugins"
-DEFAULT_BUILD_DIR = "_build"
 DEFAULT_REPO = PROJECT_ROOT / "_repo"
 
 REPO_HELP = "s3://bucket[/prefix], a folder or a file:// URL (default: $PROVD_REPO, provd.repo, else _repo/)"
+PLUGINS_HELP = "folder of build plugins (default: provd.plugins_dir, else plugins)"
+BUILD_HELP = "build folder (default: provd.build_dir, else _build)"
 DRY_RUN_HELP = "print the plan and change nothing"
 FORCE_HELP = "replace a published file that has different bytes under the same name"
 
@@ -45,16 +47,18 @@ FORCE_HELP = "replace a published file that has different bytes under the same n
 @task(
     iterable=["selector"],
     help={
-        "plugins-dir": "folder of build plugins (default: plugins)",
-        "build-dir": "output folder (default: _build): plugins/, dev/ and dev/plugins.db",
+        "plugins-dir": PLUGINS_HELP,
+        "build-dir": "output folder (default: provd.build_dir, else _build): plugins/, dev/ and dev/plugins.db",
         "jobs": "parallel targets (default: number of CPUs)",
         "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
         "verbose": "print full tracebacks of failed targets",
     },
 )
 @reports_errors
-def build(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, jobs=0, selector=None, verbose=False):
+def build(c, plugins_dir=None, build_dir=None, jobs=0, selector=None, verbose=False):
     """Build, package and index plugins into <build-dir>/dev (only what changed)."""
+    config = _config(c)
+    plugins_dir, build_dir = config.plugins(plugins_dir), config.build(build_dir)
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to build")
         return
@@ -69,16 +73,20 @@ def build(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, jobs=
 
 
 @task(help={
-    "plugins-dir": "folder of build plugins with their dhcp.toml, and _dhcp/ (default: plugins)",
-    "build-dir": "where dhcpd.tar.bz2 is written (default: _build)",
+    "plugins-dir": "folder of build plugins with their dhcp.toml, and _dhcp/ (default: provd.plugins_dir, "
+                   "else plugins)",
+    "build-dir": "where dhcpd.tar.bz2 is written (default: provd.build_dir, else _build)",
 })
 @reports_errors
-def dhcp(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR):
+def dhcp(c, plugins_dir=None, build_dir=None):
     """Generate the DHCP bundle <build-dir>/dhcpd.tar.bz2 from the plugins' DHCP data."""
-    bundle = Path(build_dir) / BUNDLE_NAME
-    vendors, data = _dhcp_bundle(Path(plugins_dir))
+    config = _config(c)
+    plugins_dir, build_dir = config.plugins(plugins_dir), config.build(build_dir)
+    bundle = build_dir / BUNDLE_NAME
+    vendors, data = _dhcp_bundle(plugins_dir)
     changed = not bundle.is_file() or bundle.read_bytes() != data
     if changed:
+        buildfolder.claim(build_dir, plugins_dir)
         write_atomic(bundle, data)
     print(f"{bundle}: {_bundle_summary(vendors)}{'' if changed else ' (unchanged)'}")
 
@@ -100,14 +108,16 @@ def _bundle_summary(vendors: list) -> str:
     positional=["source"],
     help={
         "source": "the hand-kept folder: dhcpd_update.conf, dhcpd_update/<vendor>.conf, dhcpd_subnet.conf.middle",
-        "plugins-dir": f"where the data goes (default: plugins): <plugin>/{DHCP_DATA_FILE} or {VENDOR_ONLY_FOLDER}/",
+        "plugins-dir": f"where the data goes (default: provd.plugins_dir, else plugins): <plugin>/{DHCP_DATA_FILE} "
+                       f"or {VENDOR_ONLY_FOLDER}/",
         "dry-run": "say what would go where and write nothing",
         "force": "replace DHCP data files that exist already",
     })
 @reports_errors
-def dhcp_import(c, source, plugins_dir=DEFAULT_PLUGINS_DIR, dry_run=False, force=False):
+def dhcp_import(c, source, plugins_dir=None, dry_run=False, force=False):
     """Turn a hand-kept dhcpd-update folder into DHCP data next to the build plugins (or in _dhcp/)."""
-    plan = plan_import(Path(source), Path(plugins_dir))
+    plugins_dir = _config(c).plugins(plugins_dir)
+    plan = plan_import(Path(source), plugins_dir)
     if plan.refusals:
         for finding in plan.refusals:
             print(finding, file=sys.stderr)
@@ -115,29 +125,29 @@ def dhcp_import(c, source, plugins_dir=DEFAULT_PLUGINS_DIR, dry_run=False, force
                    "nothing written", code=1)
     print("\n".join(plan.lines()))
     if dry_run:
-        print(f"dry run: {plan.summary(Path(plugins_dir))}; nothing written")
+        print(f"dry run: {plan.summary(plugins_dir)}; nothing written")
         return
     apply_import(plan, force)
-    print(f"imported {plan.summary(Path(plugins_dir))}")
+    print(f"imported {plan.summary(plugins_dir)}")
 
 
 @task(help={
     "repo": REPO_HELP,
-    "plugins-dir": "folder of build plugins and their DHCP data (default: plugins)",
-    "build-dir": "where dhcpd.tar.bz2 is (default: _build)",
+    "plugins-dir": "folder of build plugins and their DHCP data (default: provd.plugins_dir, else plugins)",
+    "build-dir": "where dhcpd.tar.bz2 is (default: provd.build_dir, else _build)",
     "path": "repository folder of the bundle (default: provd.dhcp_path, else dhcpd-update)",
     "dry-run": DRY_RUN_HELP,
     "force": "publish even if the bundle drops vendors that the published bundle serves",
 })
 @reports_errors
-def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, path=None,
-                dry_run=False, force=False):
+def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_run=False, force=False):
     """Publish <build-dir>/dhcpd.tar.bz2 to <repo>/<path>/ (regenerated first if the DHCP data changed)."""
-    config = c.config.get("provd") or {}
-    folder = dhcp_path(path, config)
+    config = _config(c)
+    plugins_dir, build_dir = config.plugins(plugins_dir), config.build(build_dir)
+    folder = dhcp_path(path, config.settings)
     storage = _repository(c, repo)
-    bundle = Path(build_dir) / BUNDLE_NAME
-    vendors, data = _dhcp_bundle(Path(plugins_dir))
+    bundle = build_dir / BUNDLE_NAME
+    vendors, data = _dhcp_bundle(plugins_dir)
     if bundle.is_file() and bundle.read_bytes() == data:
         print(publish_bundle(storage, bundle, folder, dry_run, force))
         return
@@ -149,6 +159,7 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
             print(f"{bundle} {state}: would regenerate it ({_bundle_summary(vendors)})")
             print(publish_bundle(storage, fresh, folder, dry_run, force).replace(str(fresh), str(bundle)))
         return
+    buildfolder.claim(build_dir, plugins_dir)
     write_atomic(bundle, data)
     print(f"{bundle} {state}: regenerated ({_bundle_summary(vendors)})")
     print(publish_bundle(storage, bundle, folder, dry_run, force))
@@ -157,7 +168,7 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
 @task(
     iterable=["selector"],
     help={
-        "plugins-dir": "folder of build plugins (default: plugins)",
+        "plugins-dir": PLUGINS_HELP,
         "strict": "fail on warnings too (silenced ones excepted)",
         "firmware-dir": "folder holding the firmware files pkgs.db describes (default: "
                         "<plugins-dir>/_firmwares/<vendor>/ of each build plugin)",
@@ -167,8 +178,9 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
     },
 )
 @reports_errors
-def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None, jobs=0, provd=False, selector=None):
+def validate(c, plugins_dir=None, strict=False, firmware_dir=None, jobs=0, provd=False, selector=None):
     """Check plugins (built into a scratch folder) for anything provd would refuse or choke on."""
+    plugins_dir = _config(c).plugins(plugins_dir)
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to check")
         return
@@ -189,17 +201,12 @@ def _silencing(c) -> Silencing:
     return Silencing.from_config(c.config.get("provd"))
 
 
-def _plugins_dir(c, plugins_dir: str | None) -> str:
-    """The plugins folder: the option, else provd.plugins_dir of the configuration, else plugins/."""
-    return plugins_dir or (c.config.get("provd") or {}).get("plugins_dir") or DEFAULT_PLUGINS_DIR
-
-
 @task(
     positional=["vendor"],
     iterable=["models"],
     help={
         "vendor": "the phones' maker as it should read in capabilities, e.g. Acme (letters and digits)",
-        "plugins-dir": "folder of build plugins (default: provd.plugins_dir of the configuration, else plugins); "
+        "plugins-dir": "folder of build plugins (default: provd.plugins_dir, else plugins); "
                        "the plugin goes in <plugins-dir>/xivo_<vendor>/",
         "version": f"firmware version of the first target (default: {DEFAULT_VERSION})",
         "models": "a phone model (repeatable; bare words after the vendor work too)",
@@ -208,10 +215,11 @@ def _plugins_dir(c, plugins_dir: str | None) -> str:
 @reports_errors
 def new_plugin(c, vendor, plugins_dir=None, version=DEFAULT_VERSION, models=None):
     """Scaffold a build plugin for VENDOR's MODELS, its test included; it builds, validates and tests as created."""
-    plugins_dir = _plugins_dir(c, plugins_dir)
+    folders = _config(c).plugins(plugins_dir)
     plugin = plan_plugin(vendor, version, models or ())
-    folder = create(Path(plugins_dir), plugin)
-    option = "" if plugins_dir == DEFAULT_PLUGINS_DIR else f" --plugins-dir {shlex.quote(plugins_dir)}"
+    folder = create(folders, plugin)
+    # The configuration gives the other tasks the same folder; an option has to be repeated.
+    option = f" --plugins-dir {shlex.quote(str(plugins_dir))}" if plugins_dir else ""
     print(f"created {folder}/ ({plugin.plugin_id}: {', '.join(plugin.models)}) and its test {folder / TEST_FILE}")
     print(f"next: fill in the places marked EDIT ME, then `inv validate --strict{option} {plugin.name}` "
           f"and `inv test{option} {plugin.name}`")
@@ -220,7 +228,7 @@ def new_plugin(c, vendor, plugins_dir=None, version=DEFAULT_VERSION, models=None
 @task(
     iterable=["selector"],
     help={
-        "plugins-dir": "folder of build plugins (default: provd.plugins_dir of the configuration, else plugins)",
+        "plugins-dir": PLUGINS_HELP,
         "jobs": "plugins tested at a time (default: number of CPUs)",
         "verbose": "print pytest's verbose output (one line per test) for every plugin, not only the failing ones",
         "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
@@ -229,7 +237,7 @@ def new_plugin(c, vendor, plugins_dir=None, version=DEFAULT_VERSION, models=None
 @reports_errors
 def test(c, plugins_dir=None, jobs=0, verbose=False, selector=None):
     """Run the pytest tests inside the build plugins (<plugin>/common/tests/, ...), with the real provd."""
-    plugins_dir = Path(_plugins_dir(c, plugins_dir))
+    plugins_dir = _config(c).plugins(plugins_dir)
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to test")
         return
@@ -248,9 +256,15 @@ def test(c, plugins_dir=None, jobs=0, verbose=False, selector=None):
 
 
 
-def _repository(c, repo):
-    config = c.config.get("provd") or {}
-    return open_repository(repository_address(repo, config, DEFAULT_REPO), config)
+def _config(c) -> ProjectConfig:
+    return project_config(c.config)
+
+
+def _repository(c, repo, channels: bool = True):
+    """The repository a task publishes to or reads from, seen through channel names (unless ``channels``)."""
+    config = _config(c)
+    address = repository_address(repo, config.settings, DEFAULT_REPO)
+    return open_repository(address, config.settings, config.channels if channels else None)
 
 
 def _run(plan: publish.Plan, dry_run: bool) -> publish.Outcome | None:
@@ -263,18 +277,25 @@ def _run(plan: publish.Plan, dry_run: bool) -> publish.Outcome | None:
     return outcome
 
 
-@task(help={"repo": REPO_HELP, "build-dir": "build folder (default: _build)", "dry-run": DRY_RUN_HELP,
-            "force": FORCE_HELP})
+@task(help={"repo": REPO_HELP, "build-dir": BUILD_HELP,
+            "plugins-dir": "the plugins folder the build folder must have been built from (built first when "
+                           "there is no index; default: provd.plugins_dir, else plugins)",
+            "dry-run": DRY_RUN_HELP, "force": FORCE_HELP})
 @reports_errors
-def upload(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False, force=False):
+def upload(c, repo=None, build_dir=None, plugins_dir=None, dry_run=False, force=False):
     """Publish the packages of <build-dir>/dev/plugins.db to the dev channel (building first if needed)."""
+    config = _config(c)
+    build_dir, plugins_dir = config.build(build_dir), config.plugins(plugins_dir)
     storage = _repository(c, repo)
-    packages_dir = Path(build_dir) / "dev"
+    packages_dir = build_dir / "dev"
     if not (packages_dir / INDEX_NAME).exists():
         if dry_run:
-            print(f"no {packages_dir / INDEX_NAME} yet: would run the default build, then upload its packages")
+            print(f"no {packages_dir / INDEX_NAME} yet: would build {plugins_dir}/ into {build_dir}/, "
+                  "then upload its packages")
             return
-        build(c, build_dir=build_dir)
+        print(f"no {packages_dir / INDEX_NAME} yet: building {plugins_dir}/ into {build_dir}/ first")
+        build(c, plugins_dir=str(plugins_dir), build_dir=str(build_dir))
+    buildfolder.check_built_from(build_dir, plugins_dir)
     _run(publish.plan_upload(storage, packages_dir, force), dry_run)
 
 
@@ -303,30 +324,32 @@ def remove(c, channel=None, plugin_id=None, repo=None, dry_run=False):
 
 
 @task(name="download-stable",
-      help={"repo": REPO_HELP, "build-dir": "build folder (default: _build); the mirror is <build-dir>/stable",
+      help={"repo": REPO_HELP, "build-dir": f"{BUILD_HELP}; the mirror is <build-dir>/stable",
             "dry-run": DRY_RUN_HELP})
 @reports_errors
-def download_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False):
+def download_stable(c, repo=None, build_dir=None, dry_run=False):
     """Mirror the stable channel into <build-dir>/stable, verifying every package."""
     storage = _repository(c, repo)
-    stable_dir = Path(build_dir) / stablesync.STABLE
+    build_dir = _config(c).build(build_dir)
+    stable_dir = build_dir / stablesync.STABLE
     if dry_run:
         print("\n".join(stablesync.plan_download(storage, stable_dir).lines(storage, stable_dir)))
         print("dry run: nothing changed")
         return
+    buildfolder.claim(build_dir)
     mirror = stablesync.download_stable(storage, stable_dir)
     print(f"{stable_dir}: {len(mirror.download)} downloaded, {len(mirror.keep)} already there, "
           f"{len(mirror.delete)} deleted")
 
 
 @task(name="upload-stable",
-      help={"repo": REPO_HELP, "build-dir": "build folder (default: _build); publishes <build-dir>/stable",
+      help={"repo": REPO_HELP, "build-dir": f"{BUILD_HELP}; publishes <build-dir>/stable",
             "dry-run": DRY_RUN_HELP, "force": FORCE_HELP})
 @reports_errors
-def upload_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False, force=False):
+def upload_stable(c, repo=None, build_dir=None, dry_run=False, force=False):
     """Make the stable channel exactly the packages of <build-dir>/stable (after download-stable)."""
     storage = _repository(c, repo)
-    stable_dir = Path(build_dir) / stablesync.STABLE
+    stable_dir = _config(c).build(build_dir) / stablesync.STABLE
     outcome = _run(stablesync.plan_upload_stable(storage, stable_dir, force), dry_run)
     if outcome is not None:
         stablesync.record_upload(storage, stable_dir, outcome.index)
@@ -382,20 +405,70 @@ def serve(c, repo=None, port=8667, bind="127.0.0.1"):
     from repo.publish.serve import make_server
     from repo.publish.storage.local import LocalStorage
 
-    storage = _repository(c, repo)
+    storage, channels = _repository(c, repo, channels=False), _config(c).channels
     if not isinstance(storage, LocalStorage):
         raise ToolchainError(f"{storage.url()}: inv serve serves a local folder; "
                              "an S3 bucket is served over HTTP by S3 (or its CDN) itself")
-    server = make_server(storage.root, bind, int(port))
+    server = make_server(storage.root, bind, int(port), channels.published())
     host, actual_port = server.server_address[:2]
     print(f"serving {storage.root} at http://{host}:{actual_port}/ "
-          f"(plugin server URL: http://{host}:{actual_port}/stable/); Ctrl-C stops", flush=True)
+          f"(plugin server URL: http://{host}:{actual_port}/{channels.folder('stable')}/); Ctrl-C stops", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+@task(help={"build-dir": BUILD_HELP})
+@reports_errors
+def clean(c, build_dir=None):
+    """Delete the build folder (only a folder `inv build` made: it holds .provd-build.json)."""
+    config = _config(c)
+    build_dir = config.build(build_dir)
+    keep = [Path.cwd(), Path.home(), PROJECT_ROOT, config.plugins(None)]
+    print(f"deleted {build_dir}/" if buildfolder.remove(build_dir, keep) else f"nothing to clean: no {build_dir}/")
+
+
+FIRMWARE_HELP = {"repo": REPO_HELP, "plugins-dir": f"{PLUGINS_HELP}; the files are in <plugins-dir>/_firmwares/",
+                 "dry-run": DRY_RUN_HELP}
+
+
+@task(name="upload-firmwares", help=FIRMWARE_HELP)
+@reports_errors
+def upload_firmwares(c, repo=None, plugins_dir=None, dry_run=False):
+    """Publish <plugins-dir>/_firmwares/<vendor>/* to <repo>/firmwares/<vendor>/, each checked against pkgs.db."""
+    storage, plugins_dir = _repository(c, repo), _config(c).plugins(plugins_dir)
+    plan = firmwares.plan_upload(storage, plugins_dir)
+    _print_mirror_plan(plan, storage, dry_run)
+    if not dry_run:
+        sent = firmwares.upload(storage, plan)
+        print(f"{sent} firmware file(s) sent, {len(plan.keep)} already there")
+
+
+@task(name="download-firmwares", help=FIRMWARE_HELP)
+@reports_errors
+def download_firmwares(c, repo=None, plugins_dir=None, dry_run=False):
+    """Fetch <repo>/firmwares/<vendor>/* into <plugins-dir>/_firmwares/<vendor>/, each checked against pkgs.db."""
+    storage, plugins_dir = _repository(c, repo), _config(c).plugins(plugins_dir)
+    vendors = firmwares.vendors_of(plugins_dir, [p.name for p in engine.build_plugin_folders(plugins_dir)])
+    plan = firmwares.plan_download(storage, plugins_dir, vendors)
+    _print_mirror_plan(plan, storage, dry_run)
+    if not dry_run:
+        fetched = firmwares.download(storage, plan)
+        print(f"{fetched} firmware file(s) downloaded, {len(plan.keep)} already there")
+
+
+def _print_mirror_plan(plan: firmwares.MirrorPlan, storage, dry_run: bool) -> None:
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for problem in plan.errors:
+        print(f"error: {problem}", file=sys.stderr)
+    plan.check()
+    if dry_run:
+        print("\n".join(plan.lines(storage)))
+        print("dry run: nothing changed")
 
 
 install_trailing_words(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -30,6 +31,18 @@ def run_inv(*args: str, cwd: Path, env: dict | None = None, **kwargs) -> subproc
     environment.update(env or {})
     return subprocess.run(INV + list(args), cwd=cwd, env=environment, capture_output=True, text=True, timeout=300,
                           **kwargs)
+
+
+def fresh_checkout(dest: Path) -> Path:
+    """A copy of the toolchain as a fresh clone has it: nothing git ignores (builds, .venv), no .git."""
+    def not_in_a_clone(folder: str, names: list[str]) -> set[str]:
+        top_level = Path(folder) == ROOT
+        return {name for name in names
+                if name in (".git", "__pycache__", ".pytest_cache", ".hypothesis")
+                or name.endswith((".pyc", ".egg-info")) or top_level and name in (".venv", "_build", "_repo", "build")}
+
+    shutil.copytree(ROOT, dest, ignore=not_in_a_clone, symlinks=True)
+    return dest
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> None:

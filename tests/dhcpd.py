@@ -63,7 +63,8 @@ DHCPD = shutil.which("dhcpd") or "/usr/sbin/dhcpd"
 def extract_like_dhcpd_update(bundle: Path, etc_dhcp: Path) -> None:
     """`dhcpd-update -d` then `-r`: extract into etc_dhcp, then paste head + middle + tail."""
     with tarfile.open(bundle, "r:bz2") as tar:
-        tar.extractall(etc_dhcp, filter="data")
+        # Debian 12's Python (3.11.2) predates extraction filters (3.11.4); what is extracted here is our own.
+        tar.extractall(etc_dhcp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     install_server_conf(etc_dhcp)
 
 

@@ -131,7 +131,8 @@ def test_inv_build_and_upload_in_a_pseudo_terminal(tmp_path):
     command = INV
     process = subprocess.Popen(
         command + ["build", "--plugins-dir", str(plugins), "--build-dir", str(tmp_path / "_build"), "--jobs", "2",
-                   "upload", "--repo", str(tmp_path / "repo"), "--build-dir", str(tmp_path / "_build")],
+                   "upload", "--repo", str(tmp_path / "repo"), "--build-dir", str(tmp_path / "_build"),
+                   "--plugins-dir", str(plugins)],
         stdin=secondary, stdout=secondary, stderr=secondary, cwd=tmp_path, env=env)
     os.close(secondary)
     output = b""

@@ -22,10 +22,12 @@ def test_upload_builds_first_when_there_is_no_dev_index(tmp_path):
         "    shutil.copy('common/common.py', path)\n")
     repo = tmp_path / "repo"
     plan = run_inv("upload", "--repo", str(repo), "--dry-run", cwd=tmp_path)
-    assert plan.returncode == 0 and "would run the default build" in plan.stdout
+    assert plan.returncode == 0
+    assert plan.stdout == "no _build/dev/plugins.db yet: would build plugins/ into _build/, then upload its packages\n"
     assert not (tmp_path / "_build").exists() and not repo.exists()
     result = run_inv("upload", "--repo", str(repo), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("no _build/dev/plugins.db yet: building plugins/ into _build/ first\n")
     assert "1 package(s) transferred" in result.stdout
     assert f"uploaded {repo}/dev/acme-1.0-0.3.tar.bz2 (" in result.stderr
     assert ids(str(repo), "dev") == {"acme-1.0": "0.3"}

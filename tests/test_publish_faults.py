@@ -211,11 +211,12 @@ def test_unreachable_endpoint_is_named_without_its_credentials(aws_env, builds, 
 
 
 def test_cli_error_is_one_line_and_never_shows_credentials(aws_env, builds, tmp_path):
-    result = run_inv("upload", "--repo", "s3://provd-no-such-bucket", "--build-dir", str(builds[0]), cwd=tmp_path)
+    result = run_inv("upload", "--repo", "s3://provd-no-such-bucket", "--build-dir", str(builds[0]),
+                     cwd=builds[0].parent)
     assert result.returncode == 1
     assert result.stderr == "error: s3://provd-no-such-bucket: no such bucket\n"
     plan = run_inv("upload", "--repo", "s3://provd-no-such-bucket", "--build-dir", str(builds[0]), "--dry-run",
-               cwd=tmp_path)
+                   cwd=builds[0].parent)
     for output in (result.stdout, result.stderr, plan.stdout, plan.stderr):
         assert aws_env["AWS_SECRET_ACCESS_KEY"] not in output and aws_env["AWS_ACCESS_KEY_ID"] not in output
 
@@ -233,7 +234,7 @@ def test_two_publishers_at_once_both_end_up_in_the_index(backend, tmp_path, requ
             address = str(tmp_path / f"repo-{attempt}")
         processes = [subprocess.Popen([*INV, "upload",
                                        "--repo", address, "--build-dir", str(build_dir)],
-                                      cwd=tmp_path, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                                      cwd=build_dir.parent, env={**os.environ, **env}, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
                      for build_dir in (first, second)]
         for process in processes:

@@ -82,6 +82,9 @@ class BuildCache:
     def forget(self, plugin_id: str) -> None:
         self._targets.pop(plugin_id, None)
 
+    def plugin_ids(self) -> set[str]:
+        return set(self._targets)
+
     def package(self, sha1sum: str) -> PackageInfo | None:
         record = self._packages.get(sha1sum)
         return PackageInfo(sha1sum=sha1sum, **record) if record else None

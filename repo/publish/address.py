@@ -13,6 +13,7 @@ from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 from repo.errors import ToolchainError
+from repo.publish.folders import ChannelFolders, with_channel_folders
 from repo.publish.storage import Storage
 
 ENV_REPO = "PROVD_REPO"
@@ -27,9 +28,16 @@ def repository_address(option: str | None, config: Mapping, default: Path) -> st
     return str(default)
 
 
-def open_repository(address: str, config: Mapping | None = None) -> Storage:
-    """The storage behind an address; ``config`` is the ``provd`` section (endpoint_url, acl)."""
-    config = config or {}
+def open_repository(address: str, config: Mapping | None = None, channels: ChannelFolders | None = None) -> Storage:
+    """The storage behind an address; ``config`` is the ``provd`` section (endpoint_url, acl).
+
+    With ``channels``, the storage is seen through channel names (see repo.publish.folders).
+    """
+    channels = channels or ChannelFolders()
+    return with_channel_folders(_open(address, config or {}, channels), channels)
+
+
+def _open(address: str, config: Mapping, channels: ChannelFolders) -> Storage:
     parts = urlsplit(address)
     if parts.scheme == "s3":
         if not parts.netloc:
@@ -39,7 +47,8 @@ def open_repository(address: str, config: Mapping | None = None) -> Storage:
         from repo.publish.storage.s3 import (
             S3Storage,  # boto3 is slow to import: only when needed
         )
-        return S3Storage(s3_client(config.get("endpoint_url")), parts.netloc, parts.path, config.get("acl"))
+        return S3Storage(s3_client(config.get("endpoint_url")), parts.netloc, parts.path, config.get("acl"),
+                         channels.published())
     from repo.publish.storage.local import LocalStorage
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):

@@ -22,6 +22,7 @@ from repo.catalog.page import CATALOG_NAME, described_index_sha1, render
 from repo.errors import ToolchainError
 from repo.fileutil import read_file
 from repo.package.index import INDEX_NAME, Index
+from repo.publish.folders import channel_folder
 from repo.publish.httpmeta import CHANNELS
 from repo.publish.storage import Conflict, Stat, Storage, VerificationFailed
 from repo.ui.progress import TransferProgress
@@ -87,7 +88,8 @@ def refresh_catalog(storage: Storage, channel: str, current: ChannelIndex, known
             return  # nothing published here: no page
         if not known_stale and described_index_sha1(storage.get(key)) == current.sha1:
             return
-        written = _put_page(storage, key, render(current.index, channel, datetime.now(timezone.utc), current.sha1))
+        page = render(current.index, channel_folder(storage, channel), datetime.now(timezone.utc), current.sha1)
+        written = _put_page(storage, key, page)
         latest = read_index(storage, channel)
         if written and latest.data == current.data:
             return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 from dataclasses import dataclass
+from typing import Collection
 
 from repo.package.index import INDEX_NAME
 
@@ -25,8 +26,11 @@ class HttpMeta:
     cache_control: str
 
 
-def http_meta(key: str) -> HttpMeta:
-    """Content type and cache policy of the repository file at ``key`` (``dev/plugins.db``, ...)."""
+def http_meta(key: str, channel_folders: Collection[str] = CHANNELS) -> HttpMeta:
+    """Content type and cache policy of the repository file at ``key`` (``dev/plugins.db``, ...).
+
+    ``channel_folders``: the folders channels are published in (see repo.publish.folders).
+    """
     folder, name = posixpath.split(key)
     if name == INDEX_NAME:
         return HttpMeta("application/json", SHORT_CACHE)
@@ -34,6 +38,6 @@ def http_meta(key: str) -> HttpMeta:
         return HttpMeta("text/html; charset=utf-8", SHORT_CACHE)
     if name.endswith(PACKAGE_SUFFIX):
         # Only channel packages are immutable; a bundle such as dhcpd-update/dhcpd.tar.bz2 is not.
-        return HttpMeta("application/x-bzip2", LONG_CACHE if folder in CHANNELS else SHORT_CACHE)
+        return HttpMeta("application/x-bzip2", LONG_CACHE if folder in channel_folders else SHORT_CACHE)
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return HttpMeta(content_type, SHORT_CACHE)

@@ -9,14 +9,19 @@ import functools
 import os
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Collection
 
 from repo.errors import ToolchainError
-from repo.publish.httpmeta import http_meta
+from repo.publish.httpmeta import CHANNELS, http_meta
 
 
 class RepositoryHandler(SimpleHTTPRequestHandler):
     server_version = "provd-repo"
     cache_control: str | None = None
+
+    def __init__(self, *args, channel_folders: Collection[str] = CHANNELS, **kwargs):
+        self.channel_folders = channel_folders
+        super().__init__(*args, **kwargs)
 
     def send_head(self):
         self.cache_control = None
@@ -29,7 +34,7 @@ class RepositoryHandler(SimpleHTTPRequestHandler):
             return None
         served = path / "index.html" if path.is_dir() else path
         if served.is_file():  # an error response must not be cached for a year
-            self.cache_control = http_meta(self._key(served)).cache_control
+            self.cache_control = http_meta(self._key(served), self.channel_folders).cache_control
         return super().send_head()
 
     def list_directory(self, path):
@@ -37,7 +42,7 @@ class RepositoryHandler(SimpleHTTPRequestHandler):
         return None
 
     def guess_type(self, path):
-        return http_meta(self._key(Path(path))).content_type
+        return http_meta(self._key(Path(path)), self.channel_folders).content_type
 
     def end_headers(self):
         if self.cache_control:
@@ -48,12 +53,13 @@ class RepositoryHandler(SimpleHTTPRequestHandler):
         return Path(os.path.relpath(path, self.directory)).as_posix()
 
 
-def make_server(root: str | os.PathLike, bind: str = "127.0.0.1", port: int = 8667) -> ThreadingHTTPServer:
-    """An HTTP server for the repository folder ``root`` (not started)."""
+def make_server(root: str | os.PathLike, bind: str = "127.0.0.1", port: int = 8667,
+                channel_folders: Collection[str] = CHANNELS) -> ThreadingHTTPServer:
+    """An HTTP server for the repository folder ``root`` (not started), its channels in ``channel_folders``."""
     root = Path(root)
     if not root.is_dir():
         raise ToolchainError("no such repository folder (publish something first)", root)
-    handler = functools.partial(RepositoryHandler, directory=str(root.resolve()))
+    handler = functools.partial(RepositoryHandler, directory=str(root.resolve()), channel_folders=channel_folders)
     try:
         return ThreadingHTTPServer((bind, port), handler)
     except OSError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Iterator, Protocol
 
 from repo.errors import ToolchainError
 
@@ -53,6 +53,9 @@ class Storage(Protocol):
 
     def read(self, key: str) -> Tagged | None:
         """The file's content with its version tag, or None when there is no such file."""
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        """The file's content in pieces as they arrive, for files too big to hold (ToolchainError if absent)."""
 
     def put_if(self, key: str, data: bytes, tag: str | None) -> None:
         """Write ``data`` only if the file is still at version ``tag`` (None: only if absent), else Conflict."""

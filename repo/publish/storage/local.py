@@ -23,6 +23,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 from repo.errors import ToolchainError
 from repo.fileutil import atomic_writer, sha1_file
@@ -54,6 +55,17 @@ class LocalStorage:
             return None
         except OSError as exc:
             raise ToolchainError(f"cannot read: {exc.strerror}", self._path(key)) from None
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            with open(path, "rb") as f:
+                while chunk := f.read(_CHUNK):
+                    yield chunk
+        except FileNotFoundError:
+            raise ToolchainError("no such file in the repository", path) from None
+        except OSError as exc:
+            raise ToolchainError(f"cannot read: {exc.strerror}", path) from None
 
     def put(self, key: str, data: bytes, on_bytes: OnBytes | None = None) -> None:
         path = self._path(key)

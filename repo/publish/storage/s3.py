@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import io
+from typing import Collection, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from botocore.exceptions import (
@@ -25,9 +26,10 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from repo.errors import ToolchainError
-from repo.publish.httpmeta import http_meta
+from repo.publish.httpmeta import CHANNELS, http_meta
 from repo.publish.storage import Conflict, OnBytes, Stat, Tagged, check_stored
 
+_CHUNK = 1 << 20
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
 _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
 _PERMANENT = {
@@ -44,11 +46,13 @@ _PERMANENT = {
 
 
 class S3Storage:
-    def __init__(self, client, bucket: str, prefix: str = "", acl: str | None = None):
+    def __init__(self, client, bucket: str, prefix: str = "", acl: str | None = None,
+                 channel_folders: Collection[str] = CHANNELS):
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.acl = acl
+        self.channel_folders = channel_folders  # their packages are served as immutable
 
     def url(self, key: str = "") -> str:
         return f"s3://{self.bucket}/{self.prefix}{key}".rstrip("/")
@@ -71,6 +75,17 @@ class S3Storage:
                 if _code(exc) in _NOT_FOUND_CODES:
                     return None
                 raise
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        with self._errors(key):
+            try:
+                body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
+            except ClientError as exc:
+                if _code(exc) in _NOT_FOUND_CODES:
+                    raise ToolchainError("no such file in the repository", self.url(key)) from None
+                raise
+            with contextlib.closing(body):
+                yield from body.iter_chunks(_CHUNK)
 
     def stat(self, key: str) -> Stat | None:
         with self._errors(key):
@@ -127,7 +142,7 @@ class S3Storage:
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def _write_args(self, key: str) -> dict:
-        meta = http_meta(key)
+        meta = http_meta(key, self.channel_folders)
         args = {"Bucket": self.bucket, "Key": self._key(key),
                 "ContentType": meta.content_type, "CacheControl": meta.cache_control}
         if self.acl:
