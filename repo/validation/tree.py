@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repo.package.pluginid import plugin_id_problem
 from repo.validation.findings import Finding, error, warning
 
 PLUGIN_INFO = "plugin-info"
 _BYTECODE = ("__pycache__", "*.pyc", "*.pyo")
 _LEFTOVERS = ("*~", "*.swp", "*.swo", "#*#", "*.orig", "*.rej", "*.bak", "Thumbs.db", "CVS")
-_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
 @dataclass
@@ -86,9 +85,9 @@ def check_layout(root: Path, entries: Entries) -> list[Finding]:
 def check_package_name(root: Path, pg_id: str) -> list[Finding]:
     """The package will be ``<pg_id>-<version>.tar.bz2`` holding folder ``<pg_id>``: the id must fit."""
     findings = []
-    if not _PLAIN_ID.fullmatch(pg_id):
-        findings.append(error(PLUGIN_INFO, f"plugin id {pg_id!r} is not a plain name (letters, digits, . _ + -): "
-                                           "it names the package and provd's plugin folder"))
+    problem = plugin_id_problem(pg_id)
+    if problem:
+        findings.append(error(PLUGIN_INFO, f"{problem}: it names the package and provd's plugin folder"))
     if root.name != pg_id:
         findings.append(error(PLUGIN_INFO, f"built into folder {root.name!r} but the plugin id is {pg_id!r}: "
                                            "the package's top folder would not be the plugin id"))
