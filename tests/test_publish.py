@@ -270,7 +270,7 @@ def test_classic_stable_flow(storage, tmp_path):
     assert index_of(storage, "stable") == {"acme": "0.3", "beta": "1.0"}
 
     mirror = download_stable(storage, stable_dir, quiet())
-    assert [e["filename"] for e in mirror.download] == ["acme-0.3.tar.bz2", "beta-1.0.tar.bz2"]
+    assert [e["filename"] for _, e in mirror.download] == ["acme-0.3.tar.bz2", "beta-1.0.tar.bz2"]
     assert (stable_dir / "plugins.db").read_bytes() == storage.get("stable/plugins.db")
     assert plan_download(storage, stable_dir).download == []  # up to date: nothing to fetch
     (stable_dir / "acme-0.3.tar.bz2").unlink()  # take acme out of stable
@@ -295,7 +295,7 @@ def test_download_stable_verifies_every_package(storage, tmp_path):
     apply(plan_promote(storage, "dev", "stable", ["acme"]), quiet())
     storage.put("stable/acme-0.3.tar.bz2", b"tampered")
     stable_dir = tmp_path / "mirror/stable"
-    with pytest.raises(ToolchainError, match="different from its index entry") as caught:
+    with pytest.raises(ToolchainError, match="does not match its index entry") as caught:
         download_stable(storage, stable_dir, quiet())
     assert "stable/acme-0.3.tar.bz2" in str(caught.value)
     assert not stable_dir.exists() or sorted(p.name for p in stable_dir.iterdir()) == []

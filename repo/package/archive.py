@@ -33,14 +33,17 @@ class PackageInfo:
         return self.info["version"]
 
 
-def inspect_package(path: str | Path) -> PackageInfo:
-    """Check a package file and return its id and plugin-info; raise ToolchainError if unsafe or invalid."""
+def inspect_package(path: str | Path, where: str | Path | None = None) -> PackageInfo:
+    """Check a package file and return its id and plugin-info; raise ToolchainError if unsafe or invalid.
+
+    Errors name ``where`` (e.g. the URL it was downloaded from), by default the file.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ToolchainError(f"cannot read package: {exc.strerror}", path) from None
-    return inspect_package_bytes(data, path.name, path)
+    return inspect_package_bytes(data, path.name, where if where is not None else path)
 
 
 def inspect_package_bytes(data: bytes, filename: str, where: str | Path | None = None) -> PackageInfo:

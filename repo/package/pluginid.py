@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from repo.errors import brief
+
 MAX_LENGTH = 128
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 RULE = f"letters, digits, . _ + - (not first), at most {MAX_LENGTH} characters"
@@ -23,5 +25,4 @@ def plugin_id_problem(text: object) -> str | None:
     """Why ``text`` is not a plugin id (a phrase for a message), or None when it is one."""
     if is_plugin_id(text):
         return None
-    shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:57] + "..."
-    return f"plugin id {shown} is not a plain name ({RULE})"
+    return f"plugin id {brief(text)} is not a plain name ({RULE})"

@@ -16,13 +16,15 @@ Whatever stops the run, the index in place is a complete one whose packages are 
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import read_file
-from repo.package.archive import PackageInfo, inspect_package, inspect_package_bytes
-from repo.package.index import INDEX_NAME, Index, entry_for
+from repo.package.archive import PackageInfo, inspect_package
+from repo.package.index import INDEX_NAME, Index, entry_for, package_mismatch
 from repo.package.version import Version
 from repo.publish.channel import (
     ChannelIndex,
@@ -32,7 +34,8 @@ from repo.publish.channel import (
     update_index,
 )
 from repo.publish.httpmeta import PACKAGE_SUFFIX
-from repo.publish.storage import Stat, Storage
+from repo.publish.limits import MAX_PACKAGE_BYTES, describe, max_package_bytes
+from repo.publish.storage import Stat, Storage, download_verified
 from repo.ui.progress import TransferProgress, format_bytes
 
 ARCHIVE = "archive"
@@ -195,10 +198,7 @@ def local_packages(packages_dir: Path) -> list[tuple[PackageInfo, Path]]:
     packages = []
     for plugin_id, entry in index.items():
         path = packages_dir / entry["filename"]
-        package = inspect_package(path)
-        if package.plugin_id != plugin_id or stat_of(package) != stat_of(entry):
-            raise ToolchainError(f"does not match its entry {plugin_id!r} in {index_path}: rebuild", path)
-        packages.append((package, path))
+        packages.append((matching(inspect_package(path), plugin_id, entry, path), path))
     return packages
 
 
@@ -223,8 +223,7 @@ def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str]
         if entry is None:
             raise ToolchainError(f"no plugin {plugin_id!r} in the {source} channel",
                                  storage.url(index_key(source)))
-        key = f"{source}/{entry['filename']}"
-        sources.append((fetch_package(storage, key, stat_of(entry)), key))
+        sources.append((fetch_indexed(storage, source, plugin_id, entry), f"{source}/{entry['filename']}"))
     return plan_publish(storage, dest, sources, force)
 
 
@@ -247,16 +246,49 @@ def plan_remove(storage: Storage, channel: str, plugin_ids: list[str]) -> Plan:
     return plan
 
 
-def fetch_package(storage: Storage, key: str, expected: Stat | None = None) -> PackageInfo:
-    """Download a package from the repository and run the package checks on it."""
-    data = storage.get(key)
-    if data is None:
-        raise ToolchainError("no such file in the repository", storage.url(key))
-    if expected is not None and Stat.of(data) != expected:
-        raise ToolchainError(f"does not match its index entry ({Stat.of(data).size} bytes, sha1 "
-                             f"{Stat.of(data).sha1}; index: {expected.size} bytes, sha1 {expected.sha1})",
-                             storage.url(key))
-    return inspect_package_bytes(data, key.rsplit("/", 1)[-1], storage.url(key))
+def download_package(storage: Storage, key: str, expected: Stat, dest: Path,
+                     described_by: tuple[str, dict] | None = None) -> PackageInfo:
+    """Stream a package of the repository into ``dest`` and run the package checks on it.
+
+    No more than ``expected.size`` bytes are read (nor more than PROVD_MAX_PACKAGE_BYTES);
+    ``dest`` appears only once the file has the expected size and SHA-1, passes the checks
+    and, with ``described_by`` (plugin id, index entry), is the package that entry describes.
+    """
+    limit = max_package_bytes()
+    if expected.size > limit:
+        raise ToolchainError(f"its index entry announces {expected.size} bytes, more than the {describe(limit)} a "
+                             f"package may have (raise {MAX_PACKAGE_BYTES[0]} to fetch it)", storage.url(key))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=dest.parent) as folder:
+        path = Path(folder) / dest.name
+        with open(path, "wb") as out:
+            download_verified(storage, key, out, expected)
+        package = inspect_package(path, storage.url(key))
+        if described_by is not None:
+            matching(package, *described_by, storage.url(key))
+        os.chmod(path, 0o644)
+        os.replace(path, dest)
+    return package
+
+
+def fetch_package(storage: Storage, key: str, expected: Stat,
+                  described_by: tuple[str, dict] | None = None) -> PackageInfo:
+    """Download a package of the repository (bounded by ``expected``), check it, keep nothing of it."""
+    with tempfile.TemporaryDirectory(prefix="provd-package-") as folder:
+        return download_package(storage, key, expected, Path(folder) / key.rsplit("/", 1)[-1], described_by)
+
+
+def fetch_indexed(storage: Storage, channel: str, plugin_id: str, entry: dict) -> PackageInfo:
+    """The package an index entry of ``channel`` names, checked, and refused unless it is that entry's package."""
+    return fetch_package(storage, f"{channel}/{entry['filename']}", stat_of(entry), (plugin_id, entry))
+
+
+def matching(package: PackageInfo, plugin_id: str, entry: dict, where: str | Path) -> PackageInfo:
+    """``package``, unless it is not the package ``entry`` (the index entry ``plugin_id``) describes."""
+    problem = package_mismatch(plugin_id, entry, package)
+    if problem:
+        raise ToolchainError(problem, where)
+    return package
 
 
 # --- applying -------------------------------------------------------------------------------
@@ -287,7 +319,7 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     def archive_dropped(current: ChannelIndex, new: Index) -> None:
         dropped = dropped_entries(current.index, new, plan.staged)
         outcome.archived = [entry["filename"] for _, entry in dropped]
-        archive(storage, channel, [entry for _, entry in dropped], plan.force, progress)
+        archive(storage, channel, dropped, plan.force, progress)
 
     update = update_index(storage, channel, lambda current: plan.change.apply(current, storage.url(index_key(channel))),
                           archive_dropped)
@@ -310,20 +342,20 @@ def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferPro
         storage.put(key, data, on_bytes)
 
 
-def archive(storage: Storage, channel: str, entries: list[dict], force: bool,
+def archive(storage: Storage, channel: str, entries: list[tuple[str, dict]], force: bool,
             progress: TransferProgress) -> None:
-    """Copy packages of a channel into the archive channel, check them and index them there."""
+    """Copy packages of a channel (given with their index entries) into the archive channel, check and index them."""
     packages = []
-    for entry in entries:
+    for plugin_id, entry in entries:
         source, key, expected = f"{channel}/{entry['filename']}", f"{ARCHIVE}/{entry['filename']}", stat_of(entry)
         there = storage.stat(key)
         if there == expected:
-            packages.append(fetch_package(storage, key, expected))
+            packages.append(fetch_indexed(storage, ARCHIVE, plugin_id, entry))
             continue
         if there is not None and not force:
             raise ToolchainError(f"cannot archive {storage.url(source)}: the archive holds other bytes under "
                                  "that name (use --force to replace them)", storage.url(key))
-        packages.append(fetch_package(storage, source, expected))
+        packages.append(fetch_indexed(storage, channel, plugin_id, entry))
         storage.copy(source, key, expected)
         progress.note(f"archived {storage.url(source)} -> {storage.url(key)}")
     if packages:

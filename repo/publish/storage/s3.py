@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import io
+from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
 from botocore.exceptions import (
@@ -26,7 +27,17 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from repo.errors import ToolchainError
 from repo.publish.httpmeta import http_meta
-from repo.publish.storage import Conflict, OnBytes, Stat, Tagged, check_stored
+from repo.publish.storage import (
+    CHUNK,
+    SMALL_FILE_LIMIT,
+    Conflict,
+    Digesting,
+    OnBytes,
+    Stat,
+    Tagged,
+    check_stored,
+    too_large,
+)
 
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
 _NOT_FOUND_CODES = {"NoSuchKey", "404", "NotFound"}
@@ -58,19 +69,40 @@ class S3Storage:
 
     # --- reading ----------------------------------------------------------------------
 
-    def get(self, key: str) -> bytes | None:
-        found = self.read(key)
+    def get(self, key: str, limit: int = SMALL_FILE_LIMIT) -> bytes | None:
+        found = self.read(key, limit)
         return None if found is None else found.data
 
-    def read(self, key: str) -> Tagged | None:
+    def read(self, key: str, limit: int = SMALL_FILE_LIMIT) -> Tagged | None:
+        buffer = io.BytesIO()
+        tag = self._stream(key, buffer, limit)
+        return None if tag is None else Tagged(buffer.getvalue(), tag)
+
+    def download(self, key: str, out: BinaryIO, limit: int) -> bool:
+        return self._stream(key, out, limit) is not None
+
+    def _stream(self, key: str, out: BinaryIO, limit: int) -> str | None:
+        """Copy the object into ``out`` chunk by chunk; its ETag, or None when there is no such object."""
         with self._errors(key):
             try:
                 response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
-                return Tagged(response["Body"].read(), response["ETag"])
             except ClientError as exc:
                 if _code(exc) in _NOT_FOUND_CODES:
                     return None
                 raise
+            body = response["Body"]
+            try:
+                if response.get("ContentLength", 0) > limit:  # refused before reading a byte of it
+                    raise too_large(limit, self.url(key))
+                copied = 0
+                for chunk in body.iter_chunks(CHUNK):
+                    copied += len(chunk)
+                    if copied > limit:  # the server sends more than it announced
+                        raise too_large(limit, self.url(key))
+                    out.write(chunk)
+            finally:
+                body.close()
+            return response["ETag"]
 
     def stat(self, key: str) -> Stat | None:
         with self._errors(key):
@@ -83,8 +115,8 @@ class S3Storage:
         checksum = head.get("ChecksumSHA1")
         if checksum is None:
             # Written by another tool without a SHA-1 checksum: hash the content instead.
-            data = self.get(key)
-            return None if data is None else Stat.of(data)
+            digesting = Digesting()
+            return digesting.stat if self.download(key, digesting, head["ContentLength"]) else None
         return Stat(head["ContentLength"], base64.b64decode(checksum).hex())
 
     def list(self, folder: str) -> list[str]:
