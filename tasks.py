@@ -19,6 +19,7 @@ from repo.publish import plan as publish
 from repo.publish import stablesync
 from repo.publish.address import open_repository, repository_address
 from repo.publish.channel import check_channel, index_key, read_index
+from repo.publish.httpmeta import CHANNELS
 from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.terminal import printable
@@ -271,6 +272,25 @@ def diff(c, from_, to, repo=None, json=False):
                              storage.url())
     difference = diff_indexes(source.index, target.index, from_, to)
     print(difference.to_json() if json else "\n".join(printable(line) for line in difference.lines()))
+
+
+@task(help={"repo": REPO_HELP, "channel": "check only this channel (default: dev, stable and archive)",
+            "quiet": "print only the problems and the summary, not the unindexed files and claims"})
+@reports_errors
+def check(c, repo=None, channel=None, quiet=False):
+    """Check a repository: every index entry's package is there with its size and SHA-1, and is that package."""
+    from repo.publish.check import check_repository
+
+    storage = _repository(c, repo)
+    channels = (check_channel(channel),) if channel else CHANNELS
+    report = check_repository(storage, channels)
+    for line in report.problems + ([] if quiet else report.notes):
+        print(printable(line))
+    verdict = "ok" if report.ok else "FAILED"
+    print(f"{storage.url()}: {plural(len(channels), 'channel')}, {plural(report.packages, 'package')} checked: "
+          f"{plural(len(report.problems), 'problem')}: {verdict}")
+    if not report.ok:
+        raise Exit(code=1)
 
 
 @task(help={"repo": "local repository folder or file:// URL (default: as for upload)",

@@ -33,6 +33,7 @@ from repo.publish.channel import (
     read_index,
     update_index,
 )
+from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, wait_for_deletions
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import MAX_PACKAGE_BYTES, describe, max_package_bytes
 from repo.publish.storage import Stat, Storage, download_verified
@@ -161,15 +162,21 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
     left out); with ``base``, the index becomes exactly these packages instead.
     """
     plan = Plan(storage, check_channel(channel), read_index(storage, channel), force=force)
+    present = set(storage.list(channel))
     for package, source in sources:
         current = plan.before.index.get(package.plugin_id)
         if base is None and current is not None and Version(current["version"]) > Version(package.version):
             plan.notes.append(f"{package.filename} not published: {channel} has the newer "
                               f"{package.plugin_id} {current['version']}")
             continue
-        if current is not None and current["filename"] == package.filename and stat_of(current) == stat_of(package):
+        named = current is not None and current["filename"] == package.filename \
+            and stat_of(current) == stat_of(package)
+        if named and package.filename in present:
             action = "keep"  # an index names only packages verified in place: no need to ask the server
         else:
+            if named:
+                plan.notes.append(f"{package.filename} is missing from {channel}/ although its index names it: "
+                                  "putting it back")
             action = _stage_action(storage, f"{channel}/{package.filename}", package,
                                    "copy" if isinstance(source, str) else "upload", force)
         plan.staged.append(Staged(package, action, source))
@@ -315,18 +322,60 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
         if staged.action != "keep":
             _stage(storage, channel, staged, progress)
             outcome.transferred.append(staged.package.filename)
+    guard = _Guard(plan, outcome, progress)
 
-    def archive_dropped(current: ChannelIndex, new: Index) -> None:
+    def before_write(current: ChannelIndex, new: Index) -> None:
+        guard.hold()
         dropped = dropped_entries(current.index, new, plan.staged)
         outcome.archived = [entry["filename"] for _, entry in dropped]
         archive(storage, channel, dropped, plan.force, progress)
 
-    update = update_index(storage, channel, lambda current: plan.change.apply(current, storage.url(index_key(channel))),
-                          archive_dropped)
+    try:
+        update = update_index(storage, channel,
+                              lambda current: plan.change.apply(current, storage.url(index_key(channel))),
+                              before_write)
+        if not update.written:
+            guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
+    finally:
+        guard.release()
     outcome.index, outcome.index_written = update.after, update.written
     known = {s.package.filename: s.package for s in plan.staged}
     outcome.deleted = tidy(storage, channel, known, plan.change, progress)
     return outcome
+
+
+class _Guard:
+    """Makes the files a publish stages be there when its index is written, and stay there (repo.publish.claims)."""
+
+    def __init__(self, plan: Plan, outcome: Outcome, progress: TransferProgress):
+        self.plan, self.outcome, self.progress = plan, outcome, progress
+        self.files = frozenset(staged.package.filename for staged in plan.staged)
+        self.held: Held | None = None
+
+    def hold(self) -> None:
+        """P1 to P3 of the claims protocol, again if our claim got too old; before every index write attempt."""
+        if not self.files or (self.held is not None and self.held.fresh()):
+            return
+        self.release()
+        self.held = Held(self.plan.storage, self.plan.channel, PUBLISH, self.files)
+        wait_for_deletions(self.plan.storage, self.plan.channel, self.files, self.progress.note)
+        self.put_back_missing()
+
+    def put_back_missing(self) -> None:
+        storage, channel = self.plan.storage, self.plan.channel
+        if not self.files:
+            return
+        present = set(storage.list(channel))
+        for staged in self.plan.staged:
+            if staged.package.filename not in present:
+                self.progress.note(f"{storage.url(f'{channel}/{staged.package.filename}')} is missing: putting it back")
+                _stage(storage, channel, staged, self.progress)
+                self.outcome.transferred.append(staged.package.filename)
+
+    def release(self) -> None:
+        if self.held is not None:
+            held, self.held = self.held, None
+            held.release()
 
 
 def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferProgress) -> None:
@@ -368,11 +417,36 @@ def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: 
 
     That is a package older than the indexed version of its plugin id, or one of a
     plugin id this change takes out. Packages a concurrent publisher may be about to index
-    (a new id, a newer version) are left alone.
+    (a new id, a newer version, a file its claim lists) are left alone: deletions follow
+    the claims protocol (repo.publish.claims).
     """
+    candidates = _deletable(storage, channel, known, change, progress)
+    if not candidates:
+        return []
+    held = Held(storage, channel, DELETE, candidates)
+    try:
+        claims = find_claims(storage, channel, PUBLISH)
+        named = read_index(storage, channel).index.filenames()
+        deleted = []
+        for name in sorted(candidates):
+            key = f"{channel}/{name}"
+            if name in named or any(claim.covers(name) for claim in claims):
+                progress.note(f"left {storage.url(key)} in place: a publish in progress names it")
+            elif held.fresh():
+                storage.delete(key)
+                progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
+                deleted.append(name)
+        return deleted
+    finally:
+        held.release()
+
+
+def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
+               progress: TransferProgress) -> set[str]:
+    """The packages ``tidy`` would delete, judged on the index as it is now."""
     index = read_index(storage, channel).index
     named = index.filenames()
-    deleted = []
+    deletable = set()
     for name in storage.list(channel):
         if not name.endswith(PACKAGE_SUFFIX) or name in named:
             continue
@@ -390,7 +464,5 @@ def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: 
         current = index.get(package.plugin_id)
         if (current is None and change.takes_out(package.plugin_id)) or \
                 (current is not None and Version(current["version"]) > Version(package.version)):
-            storage.delete(key)
-            progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
-            deleted.append(name)
-    return deleted
+            deletable.add(name)
+    return deletable

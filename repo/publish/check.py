@@ -1,0 +1,78 @@
+"""Whether a repository is consistent: what ``inv check`` reports, and what the race and fault tests assert.
+
+For each channel: its index reads as a valid index, and every entry's file is there,
+with the entry's size and SHA-1, and is the package the entry describes (plugin id,
+version, the package checks). Files no index names are listed as notes, not problems:
+the archive keeps every version while indexing the highest, and a publish in progress
+may be about to index a file. Claims (repo.publish.claims) are listed the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from repo.errors import ToolchainError
+from repo.package.index import INDEX_NAME
+from repo.catalog.page import CATALOG_NAME
+from repo.publish.channel import read_index
+from repo.publish.claims import list_claims
+from repo.publish.httpmeta import CHANNELS
+from repo.publish.plan import fetch_indexed, stat_of
+from repo.publish.storage import Storage
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    packages: int = 0  # index entries checked
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_repository(storage: Storage, channels: tuple[str, ...] = CHANNELS) -> Report:
+    """Check the channels of a repository; raise ToolchainError only when it cannot be read at all."""
+    report, checked = Report(), {}
+    for channel in channels:
+        _check_channel(storage, channel, report, checked)
+    return report
+
+
+def _check_channel(storage: Storage, channel: str, report: Report, checked: dict[str, str | None]) -> None:
+    try:
+        index = read_index(storage, channel).index
+    except ToolchainError as exc:
+        report.problems.append(str(exc))
+        return
+    present = set(storage.list(channel))
+    for plugin_id, entry in index.items():
+        report.packages += 1
+        key = f"{channel}/{entry['filename']}"
+        found = storage.stat(key) if entry["filename"] in present else None
+        if found is None:
+            report.problems.append(f"{storage.url(key)}: missing, although the index entry {plugin_id!r} names it")
+        elif found != stat_of(entry):
+            report.problems.append(f"{storage.url(key)}: {found.size} bytes, sha1 {found.sha1}, but the index entry "
+                                   f"{plugin_id!r} says {entry['dsize']} bytes, sha1 {entry['sha1sum']}")
+        else:
+            # The same package in several channels is downloaded and checked once.
+            identity = f"{plugin_id} {entry['version']} {entry['sha1sum']}"
+            if identity not in checked:
+                checked[identity] = _package_problem(storage, channel, plugin_id, entry)
+            if checked[identity]:
+                report.problems.append(f"{storage.url(key)}: {checked[identity]}")
+    unindexed = sorted(present - index.filenames() - {INDEX_NAME, CATALOG_NAME})
+    report.notes += [f"{storage.url(f'{channel}/{name}')}: not indexed" for name in unindexed]
+    report.notes += [f"{storage.url(claim.key)}: {'expired ' if claim.expired() else ''}claim of a {claim.kind} "
+                     "in progress or interrupted" for claim in list_claims(storage, channel)]
+
+
+def _package_problem(storage: Storage, channel: str, plugin_id: str, entry: dict) -> str | None:
+    """What is wrong with the package of an entry, to follow its URL (of any channel holding it)."""
+    try:
+        fetch_indexed(storage, channel, plugin_id, entry)
+    except ToolchainError as exc:
+        return exc.message if exc.path == storage.url(f"{channel}/{entry['filename']}") else str(exc)
+    return None
+
