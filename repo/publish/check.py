@@ -49,23 +49,31 @@ def _check_channel(storage: Storage, channel: str, report: Report, checked: dict
     for plugin_id, entry in index.items():
         report.packages += 1
         key = f"{channel}/{entry['filename']}"
-        found = storage.stat(key) if entry["filename"] in present else None
-        if found is None:
-            report.problems.append(f"{storage.url(key)}: missing, although the index entry {plugin_id!r} names it")
-        elif found != stat_of(entry):
-            report.problems.append(f"{storage.url(key)}: {found.size} bytes, sha1 {found.sha1}, but the index entry "
-                                   f"{plugin_id!r} says {entry['dsize']} bytes, sha1 {entry['sha1sum']}")
-        else:
-            # The same package in several channels is downloaded and checked once.
-            identity = f"{plugin_id} {entry['version']} {entry['sha1sum']}"
-            if identity not in checked:
-                checked[identity] = _package_problem(storage, channel, plugin_id, entry)
-            if checked[identity]:
-                report.problems.append(f"{storage.url(key)}: {checked[identity]}")
+        problem = _entry_problem(storage, channel, plugin_id, entry, present, checked)
+        if problem:
+            report.problems.append(f"{storage.url(key)}: {problem}")
     unindexed = sorted(present - index.filenames() - {INDEX_NAME, CATALOG_NAME})
     report.notes += [f"{storage.url(f'{channel}/{name}')}: not indexed" for name in unindexed]
     report.notes += [f"{storage.url(claim.key)}: {'expired ' if claim.expired() else ''}claim of a {claim.kind} "
                      "in progress or interrupted" for claim in list_claims(storage, channel)]
+
+
+def _entry_problem(storage: Storage, channel: str, plugin_id: str, entry: dict, present: set[str],
+                   checked: dict[str, str | None]) -> str | None:
+    """What is wrong with the file an index entry names (None: nothing)."""
+    if entry["filename"] not in present:
+        return f"missing, although the index entry {plugin_id!r} names it"
+    identity = f"{plugin_id} {entry['version']} {entry['dsize']} {entry['sha1sum']}"
+    if identity not in checked:  # downloaded: size, SHA-1 and content checked at once
+        checked[identity] = _package_problem(storage, channel, plugin_id, entry)
+        return checked[identity]
+    found = storage.stat(f"{channel}/{entry['filename']}")  # the same package seen in another channel
+    if found is None:
+        return f"missing, although the index entry {plugin_id!r} names it"
+    if found != stat_of(entry):
+        return (f"{found.size} bytes, sha1 {found.sha1}, but the index entry {plugin_id!r} says {entry['dsize']} "
+                f"bytes, sha1 {entry['sha1sum']}")
+    return checked[identity]
 
 
 def _package_problem(storage: Storage, channel: str, plugin_id: str, entry: dict) -> str | None:
@@ -75,4 +83,3 @@ def _package_problem(storage: Storage, channel: str, plugin_id: str, entry: dict
     except ToolchainError as exc:
         return exc.message if exc.path == storage.url(f"{channel}/{entry['filename']}") else str(exc)
     return None
-
