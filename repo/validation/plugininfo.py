@@ -33,18 +33,42 @@ def check_plugin_info(data: str | bytes, path: str | os.PathLike) -> tuple[dict 
         return None, undecodable
     repeated: list[str] = []
     try:
-        info = json.loads(data, object_pairs_hook=_noting_repeats(repeated))
+        info = json.loads(data, object_pairs_hook=_noting_repeats(repeated), parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         return None, [error(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
     except RecursionError:
         return None, [error(path, "invalid JSON: nested too deeply")]
+    except ValueError as exc:  # NaN or Infinity: Python reads them, other JSON readers do not
+        return None, [error(path, f"invalid JSON: {exc}")]
     if not isinstance(info, dict):
         return None, [error(path, "plugin-info must be a JSON object", 1)]
     checker = _Checker(path, data)
     for key in repeated:
         checker.warn(f"key {key!r} appears twice in one object: JSON readers keep only the last one", key)
     checker.top_level(info)
+    unencodable = _unencodable(info)
+    if unencodable is not None:
+        checker.fail("text that cannot be encoded (a lone surrogate such as \\ud800): no page or terminal can show it",
+                     *unencodable)
     return info, checker.findings
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _unencodable(value: object) -> tuple | None:
+    """The key path of the first string (key or value) holding a lone surrogate, or None."""
+    pending: list[tuple[object, tuple]] = [(value, ())]
+    while pending:
+        value, keys = pending.pop()
+        if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
+            return keys
+        if isinstance(value, dict):
+            pending += [(key, keys) for key in value] + [(item, (*keys, key)) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(item, (*keys, index)) for index, item in enumerate(value)]
+    return None
 
 
 def _noting_repeats(repeated: list[str]):
