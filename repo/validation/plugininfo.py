@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 
 from repo.package.version import is_version
@@ -33,13 +34,11 @@ def check_plugin_info(data: str | bytes, path: str | os.PathLike) -> tuple[dict 
         return None, undecodable
     repeated: list[str] = []
     try:
-        info = json.loads(data, object_pairs_hook=_noting_repeats(repeated), parse_constant=_not_json)
+        info = json.loads(data, object_pairs_hook=_noting_repeats(repeated))
     except json.JSONDecodeError as exc:
         return None, [error(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
     except RecursionError:
         return None, [error(path, "invalid JSON: nested too deeply")]
-    except ValueError as exc:  # NaN or Infinity: Python reads them, other JSON readers do not
-        return None, [error(path, f"invalid JSON: {exc}")]
     if not isinstance(info, dict):
         return None, [error(path, "plugin-info must be a JSON object", 1)]
     checker = _Checker(path, data)
@@ -48,22 +47,24 @@ def check_plugin_info(data: str | bytes, path: str | os.PathLike) -> tuple[dict 
     checker.top_level(info)
     unencodable = _unencodable(info)
     if unencodable is not None:
-        checker.fail("text that cannot be encoded (a lone surrogate such as \\ud800): no page or terminal can show it",
-                     *unencodable)
+        checker.fail(*unencodable)
     return info, checker.findings
 
 
-def _not_json(constant: str) -> None:
-    raise ValueError(f"{constant} is not JSON")
-
-
 def _unencodable(value: object) -> tuple | None:
-    """The key path of the first string (key or value) holding a lone surrogate, or None."""
+    """(message, *key path) of the first value the index could not carry to every reader, or None.
+
+    A lone surrogate (``\\ud800``) is text no page or terminal can encode; NaN and
+    Infinity are numbers Python reads but JSON does not have.
+    """
     pending: list[tuple[object, tuple]] = [(value, ())]
     while pending:
         value, keys = pending.pop()
         if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
-            return keys
+            return ("text that cannot be encoded (a lone surrogate such as \\ud800): no page or terminal can show it",
+                    *keys)
+        if isinstance(value, float) and not math.isfinite(value):
+            return (f"{json.dumps(value)} is not JSON (only Python reads it)", *keys)
         if isinstance(value, dict):
             pending += [(key, keys) for key in value] + [(item, (*keys, key)) for key, item in value.items()]
         elif isinstance(value, list):
