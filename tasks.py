@@ -22,7 +22,7 @@ from repo.publish.channel import check_channel, index_key, read_index
 from repo.publish.httpmeta import CHANNELS
 from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
-from repo.ui.terminal import printable
+from repo.ui.terminal import print_lines, printable
 from repo.validation.findings import count, errors, plural
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -94,7 +94,7 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
             print(f"no {bundle}: would generate it (inv dhcp), then publish it")
             return
         _write_dhcp_bundle(Path(plugins_dir), Path(build_dir))
-    print(publish_bundle(_repository(c, repo), bundle, dry_run))
+    print_lines([publish_bundle(_repository(c, repo), bundle, dry_run)])
 
 
 @task(
@@ -156,11 +156,11 @@ def _repository(c, repo):
 
 def _run(plan: publish.Plan, dry_run: bool) -> publish.Outcome | None:
     if dry_run:
-        print("\n".join(plan.lines()))
+        print_lines(plan.lines())
         print("dry run: nothing changed")
         return None
     outcome = publish.apply(plan)
-    print(outcome.summary(plan.channel))
+    print(printable(outcome.summary(plan.channel)))
     return outcome
 
 
@@ -212,7 +212,7 @@ def download_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False):
     storage = _repository(c, repo)
     stable_dir = Path(build_dir) / stablesync.STABLE
     if dry_run:
-        print("\n".join(stablesync.plan_download(storage, stable_dir).lines(storage, stable_dir)))
+        print_lines(stablesync.plan_download(storage, stable_dir).lines(storage, stable_dir))
         print("dry run: nothing changed")
         return
     mirror = stablesync.download_stable(storage, stable_dir)
@@ -271,7 +271,10 @@ def diff(c, from_, to, repo=None, json=False):
         raise ToolchainError(f"nothing published to the {from_} or the {to} channel yet (no {INDEX_NAME})",
                              storage.url())
     difference = diff_indexes(source.index, target.index, from_, to)
-    print(difference.to_json() if json else "\n".join(printable(line) for line in difference.lines()))
+    if json:
+        print(difference.to_json())
+    else:
+        print_lines(difference.lines())
 
 
 @task(help={"repo": REPO_HELP, "channel": "check only this channel (default: dev, stable and archive)",
@@ -284,11 +287,10 @@ def check(c, repo=None, channel=None, quiet=False):
     storage = _repository(c, repo)
     channels = (check_channel(channel),) if channel else CHANNELS
     report = check_repository(storage, channels)
-    for line in report.problems + ([] if quiet else report.notes):
-        print(printable(line))
+    print_lines(report.problems + ([] if quiet else report.notes))
     verdict = "ok" if report.ok else "FAILED"
-    print(f"{storage.url()}: {plural(len(channels), 'channel')}, {plural(report.packages, 'package')} checked: "
-          f"{plural(len(report.problems), 'problem')}: {verdict}")
+    print_lines([f"{storage.url()}: {plural(len(channels), 'channel')}, {plural(report.packages, 'package')} "
+                 f"checked: {plural(len(report.problems), 'problem')}: {verdict}"])
     if not report.ok:
         raise Exit(code=1)
 

@@ -18,7 +18,8 @@ from repo.publish.channel import update_index
 from repo.publish.httpmeta import LONG_CACHE, SHORT_CACHE, HttpMeta, http_meta
 from repo.publish.storage import Conflict, Stat, TooLarge
 from repo.publish.storage.local import KEEP_GENERATIONS, LocalStorage
-from repo.publish.storage.s3 import S3Storage, redact_url
+from repo.publish.address import redact_url
+from repo.publish.storage.s3 import S3Storage
 from tests.conftest import ROOT
 
 

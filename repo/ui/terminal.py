@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Iterable
 
 
 _HIDDEN = ("Cc", "Cf", "Cs", "Zl", "Zp")  # controls, format (bidi overrides), lone surrogates, line separators
@@ -19,3 +20,9 @@ def printable(text: str) -> str:
 
 def _escaped(char: str) -> str:
     return char.encode("unicode_escape").decode("ascii")
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    """Print lines that may hold text from a repository, made printable."""
+    for line in lines:
+        print(printable(line))

@@ -6,6 +6,7 @@ that make a sane package name.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import stat
@@ -74,12 +75,24 @@ def check_layout(root: Path, entries: Entries) -> list[Finding]:
             findings.append(error(rel, f"symlink to the absolute path {target!r}: make it relative to stay "
                                        "inside the plugin"))
             continue
+        if _loops(root / rel):  # an error, as when the package is read back: provd could not use it either
+            findings.append(error(rel, f"symlink to {target!r} is a loop: it never reaches a file",
+                                  code="symlink-loop"))
+            continue
         resolved = os.path.realpath(root / rel)
         if os.path.commonpath([real_root, resolved]) != real_root:
             findings.append(error(rel, f"symlink to {target!r} leaves the plugin folder"))
         elif not os.path.exists(resolved):
             findings.append(warning(rel, f"symlink to {target!r} points to nothing"))
     return findings
+
+
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def check_package_name(root: Path, pg_id: str) -> list[Finding]:

@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import io
 from typing import BinaryIO
-from urllib.parse import urlsplit, urlunsplit
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -26,6 +25,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from repo.errors import ToolchainError
+from repo.publish.address import redact_url
 from repo.publish.httpmeta import http_meta
 from repo.publish.storage import (
     CHUNK,
@@ -202,16 +202,6 @@ class _Reporting(io.BytesIO):
         chunk = super().read(size)
         self._on_bytes(self.tell())
         return chunk
-
-
-def redact_url(url: str) -> str:
-    """The URL without any user name or password it carries."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _b64_sha1(data: bytes) -> str:
