@@ -289,8 +289,9 @@ def check(c, repo=None, channel=None, quiet=False):
     report = check_repository(storage, channels)
     print_lines(report.problems + ([] if quiet else report.notes))
     verdict = "ok" if report.ok else "FAILED"
-    print_lines([f"{storage.url()}: {plural(len(channels), 'channel')}, {plural(report.packages, 'package')} "
-                 f"checked: {plural(len(report.problems), 'problem')}: {verdict}"])
+    summary = (f"{storage.url()}: {plural(len(channels), 'channel')}, {plural(report.packages, 'package')} "
+               f"checked: {plural(len(report.problems), 'problem')}: {verdict}")
+    print_lines([summary])
     if not report.ok:
         raise Exit(code=1)
 

@@ -55,11 +55,12 @@ def test_every_problem_is_one_line(repository, tmp_path):
     archive = read_index(storage, "archive")
     entry = dict(archive.index.get("acme"))
     replace_index(storage, "archive", Index({"other": entry}).to_bytes())  # names acme's package as "other"
+    beta = read_index(storage, "dev").index.get("beta")
     report = check_repository(storage)
+    damaged = (f"{storage.url('dev/beta-1.0.tar.bz2')}: does not match its index entry (7 bytes, sha1 "
+               f"{hashlib.sha1(b'damaged').hexdigest()}; index: {beta['dsize']} bytes, sha1 {beta['sha1sum']})")
     assert report.problems == [
-        f"{storage.url('dev/beta-1.0.tar.bz2')}: does not match its index entry (7 bytes, sha1 "
-        f"{hashlib.sha1(b'damaged').hexdigest()}; index: {read_index(storage, 'dev').index.get('beta')['dsize']}"
-        f" bytes, sha1 {read_index(storage, 'dev').index.get('beta')['sha1sum']})",
+        damaged,
         f"{storage.url('stable/acme-0.4.tar.bz2')}: missing, although the index entry 'acme' names it",
         f"{storage.url('archive/acme-0.3.tar.bz2')}: holds plugin 'acme', not 'other' as its index entry says",
     ]
@@ -69,17 +70,17 @@ def test_every_problem_is_one_line(repository, tmp_path):
     assert result.stdout.splitlines()[-1].endswith(": 3 channels, 4 packages checked: 3 problems: FAILED")
 
 
-def test_an_unreadable_index_is_one_problem_and_the_other_channels_are_checked(repository, tmp_path):
-    address, storage = repository
+def test_an_unreadable_index_is_one_problem_and_the_other_channels_are_checked(repository):
+    _, storage = repository
     replace_index(storage, "stable", json.dumps({"acme": {"version": None}}).encode())
     report = check_repository(storage)
-    assert report.problems == [f"{storage.url('stable/plugins.db')}: invalid index: entry 'acme': lacks "
-                               "description, capabilities, filename, dsize, sha1sum"]
+    assert report.problems == [(f"{storage.url('stable/plugins.db')}: invalid index: entry 'acme': lacks "
+                                "description, capabilities, filename, dsize, sha1sum")]
     assert report.packages == 3
     assert f"{storage.url('stable/acme-0.4.tar.bz2')}: not indexed" not in report.notes  # unknown: not listed
 
 
 def test_an_unknown_channel_or_repository(tmp_path):
     result = run_inv("check", "--repo", str(tmp_path / "repo"), "--channel", "prod", cwd=tmp_path)
-    assert (result.returncode, result.stderr) == (1, "error: unknown channel 'prod' (channels: dev, stable, "
-                                                     "archive)\n")
+    assert (result.returncode, result.stderr) == (1, ("error: unknown channel 'prod' (channels: dev, stable, "
+                                                      "archive)\n"))

@@ -88,7 +88,8 @@ def test_a_removal_between_planning_and_applying_is_repaired_by_the_publish(stor
     channel = "stable" if publisher == "promote" else "dev"
     plan = plan_promote(storage, "dev", "stable", ["acme", "beta"]) if publisher == "promote" \
         else plan_upload(storage, built / "dev")
-    assert [(s.package.plugin_id, s.action) for s in plan.staged][0] == ("acme", "keep")
+    first = plan.staged[0]
+    assert (first.package.plugin_id, first.action) == ("acme", "keep")
     apply(plan_remove(storage, channel, ["acme"]), quiet())
     assert "acme-0.3.tar.bz2" not in storage.list(channel)
     assert_consistent(storage)
@@ -160,12 +161,13 @@ def test_a_rerun_repairs_an_index_naming_a_missing_file(storage, built):
     assert len(check_repository(storage).problems) == 2
     with pytest.raises(ToolchainError, match=r"dev/acme-0\.3\.tar\.bz2: missing, although its index names it$"):
         plan_promote(storage, "dev", "stable", ["acme"])  # its source lacks it too: nothing to copy
-    for plan, action in ((plan_upload(storage, built / "dev"), "upload"),
-                         (lambda: plan_promote(storage, "dev", "stable", ["acme"]), "copy")):
-        plan = plan() if callable(plan) else plan
+    planners = [(lambda: plan_upload(storage, built / "dev"), "upload"),  # dev first: promote copies from it
+                (lambda: plan_promote(storage, "dev", "stable", ["acme"]), "copy")]
+    for planner, action in planners:
+        plan = planner()
         assert f"  {action:<8} acme-0.3.tar.bz2" in "\n".join(plan.lines())
-        assert plan.notes == [f"acme-0.3.tar.bz2 is missing from {plan.channel}/ although its index names it: "
-                              "putting it back"]
+        assert plan.notes == [(f"acme-0.3.tar.bz2 is missing from {plan.channel}/ although its index names it: "
+                               "putting it back")]
         assert apply(plan, quiet()).transferred == ["acme-0.3.tar.bz2"]
     assert_consistent(storage)
 

@@ -13,12 +13,11 @@ import pytest
 
 from repo.errors import ToolchainError
 from repo.package.index import Index
-from repo.publish.address import open_repository, repository_address
+from repo.publish.address import open_repository, redact_url, repository_address
 from repo.publish.channel import update_index
 from repo.publish.httpmeta import LONG_CACHE, SHORT_CACHE, HttpMeta, http_meta
 from repo.publish.storage import Conflict, Stat, TooLarge
 from repo.publish.storage.local import KEEP_GENERATIONS, LocalStorage
-from repo.publish.address import redact_url
 from repo.publish.storage.s3 import S3Storage
 from tests.conftest import ROOT
 

@@ -34,7 +34,7 @@ def quiet() -> TransferProgress:
 def test_validation_refuses_a_lone_surrogate(where, text):
     base = json.loads(plugin_info("1.0"))
     source = json.dumps(base)[:-1] + ", " + text + "}"
-    info, findings = check_plugin_info(source, "plugin-info")
+    _, findings = check_plugin_info(source, "plugin-info")
     [finding] = [f for f in findings if "cannot be encoded" in f.message]
     assert finding.is_error and finding.line == 1, finding
 
@@ -48,7 +48,7 @@ def test_a_valid_surrogate_pair_is_an_emoji_and_fine():
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_validation_refuses_numbers_json_does_not_have(constant):
     source = plugin_info("1.0")[:-1] + f', "plugin_iface_version_min": {constant}}}'
-    info, findings = check_plugin_info(source, "plugin-info")
+    _, findings = check_plugin_info(source, "plugin-info")
     assert any(f.is_error and f"{constant} is not JSON" in f.message for f in findings), findings
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from repo.catalog.page import CATALOG_NAME
 from repo.errors import ToolchainError
 from repo.package.index import INDEX_NAME
-from repo.catalog.page import CATALOG_NAME
 from repo.publish.channel import read_index
 from repo.publish.claims import list_claims
 from repo.publish.httpmeta import CHANNELS

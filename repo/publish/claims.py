@@ -39,6 +39,7 @@ read counts as claiming every file.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -95,6 +96,21 @@ class Held:
 
     def release(self) -> None:
         self.storage.delete(self.key)
+
+    def __enter__(self) -> "Held":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        released_after_failure(self.release, failed=error is not None)
+
+
+def released_after_failure(release: Callable[[], None], failed: bool) -> None:
+    """Release a claim; after a failure, a failure to release (it expires) must not hide the first one."""
+    if not failed:
+        release()
+        return
+    with contextlib.suppress(ToolchainError):
+        release()
 
 
 def find_claims(storage: Storage, channel: str, kind: str) -> list[Claim]:

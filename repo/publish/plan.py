@@ -8,11 +8,13 @@ which is what makes an interruption harmless and a rerun complete it:
 2. archive: each package the new index stops naming (superseded, removed) is copied
    to ``archive/``, verified, and indexed there;
 3. index: the channel's ``plugins.db`` is replaced by compare-and-swap; on a conflict
-   the change is recomputed against the index another publisher just wrote;
+   the change is recomputed against the index another publisher just wrote. Before
+   the first write the staged packages are claimed, and put back if missing;
 4. tidy: files of the channel that its index no longer names and that ``archive/``
-   holds with the same bytes are deleted.
+   holds with the same bytes are deleted, unless a publish in progress claims them.
 
-Whatever stops the run, the index in place is a complete one whose packages are there.
+Whatever stops the run, the index in place is a complete one whose packages are there;
+the claims (repo.publish.claims) keep it so when a removal runs at the same time.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from repo.publish.channel import (
     read_index,
     update_index,
 )
-from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, wait_for_deletions
+from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, released_after_failure, wait_for_deletions
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import MAX_PACKAGE_BYTES, describe, max_package_bytes
 from repo.publish.storage import Stat, Storage, download_verified
@@ -330,14 +332,12 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
         outcome.archived = [entry["filename"] for _, entry in dropped]
         archive(storage, channel, dropped, plan.force, progress)
 
-    try:
+    with guard:
         update = update_index(storage, channel,
                               lambda current: plan.change.apply(current, storage.url(index_key(channel))),
                               before_write)
         if not update.written:
             guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
-    finally:
-        guard.release()
     outcome.index, outcome.index_written = update.after, update.written
     known = {s.package.filename: s.package for s in plan.staged}
     outcome.deleted = tidy(storage, channel, known, plan.change, progress)
@@ -376,6 +376,12 @@ class _Guard:
         if self.held is not None:
             held, self.held = self.held, None
             held.release()
+
+    def __enter__(self) -> "_Guard":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        released_after_failure(self.release, failed=error is not None)
 
 
 def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferProgress) -> None:
@@ -423,22 +429,19 @@ def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: 
     candidates = _deletable(storage, channel, known, change, progress)
     if not candidates:
         return []
-    held = Held(storage, channel, DELETE, candidates)
-    try:
+    with Held(storage, channel, DELETE, candidates) as held:
         claims = find_claims(storage, channel, PUBLISH)
         named = read_index(storage, channel).index.filenames()
         deleted = []
         for name in sorted(candidates):
             key = f"{channel}/{name}"
             if name in named or any(claim.covers(name) for claim in claims):
-                progress.note(f"left {storage.url(key)} in place: a publish in progress names it")
+                progress.note(f"left {storage.url(key)} in place: a publish indexes or claims it")
             elif held.fresh():
                 storage.delete(key)
                 progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
                 deleted.append(name)
         return deleted
-    finally:
-        held.release()
 
 
 def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,

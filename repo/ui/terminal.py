@@ -4,7 +4,6 @@ from __future__ import annotations
 import unicodedata
 from typing import Iterable
 
-
 _HIDDEN = ("Cc", "Cf", "Cs", "Zl", "Zp")  # controls, format (bidi overrides), lone surrogates, line separators
 
 
