@@ -95,15 +95,15 @@ def test_an_index_too_large_to_read_is_refused_unless_the_limit_is_raised(storag
     description = "x" * (17 << 20)
     serve_index(storage, "stable", index_bytes({"acme": entry(description=description)}))
     with pytest.raises(ToolchainError, match=r"plugins\.db: larger than 16 MiB, the most an index may have "
-                                             r"\(raise PROVD_MAX_INDEX_BYTES to read it\)"):
+                                             r"\(raise PROVD_MAX_INDEX_SIZE to read it\)"):
         read_index(storage, "stable")
-    monkeypatch.setenv("PROVD_MAX_INDEX_BYTES", "32M")
+    monkeypatch.setenv("PROVD_MAX_INDEX_SIZE", "32M")
     assert read_index(storage, "stable").index.get("acme")["description"] == description
 
 
 def test_an_unusable_limit_is_one_line(storage, monkeypatch):
-    monkeypatch.setenv("PROVD_MAX_INDEX_BYTES", "lots")
-    with pytest.raises(ToolchainError, match=r"^PROVD_MAX_INDEX_BYTES must be a number of bytes"):
+    monkeypatch.setenv("PROVD_MAX_INDEX_SIZE", "lots")
+    with pytest.raises(ToolchainError, match=r"^PROVD_MAX_INDEX_SIZE must be a number of bytes"):
         read_index(storage, "stable")
 
 
@@ -179,7 +179,7 @@ def test_a_package_larger_than_its_entry_says_is_not_downloaded(storage, tmp_pat
 def test_a_package_larger_than_the_package_limit_is_not_fetched(storage, tmp_path, monkeypatch):
     build_dir = dev_build(tmp_path / "b", {"acme": "1.0"})
     apply(plan_upload(storage, build_dir / "dev"), quiet())
-    monkeypatch.setenv("PROVD_MAX_PACKAGE_BYTES", "100")
+    monkeypatch.setenv("PROVD_MAX_PACKAGE_SIZE", "100")
     with pytest.raises(ToolchainError, match=r"its index entry announces \d+ bytes, more than the 100 bytes a "
-                                             r"package may have \(raise PROVD_MAX_PACKAGE_BYTES to fetch it\)"):
+                                             r"package may have \(raise PROVD_MAX_PACKAGE_SIZE to fetch it\)"):
         plan_promote(storage, "dev", "stable", ["acme"])

@@ -3,10 +3,11 @@
 An index (``plugins.db``) is parsed in memory, so its size is capped; a catalog page
 may be up to four times that. A package is streamed to disk and may be no larger
 than its index entry's ``dsize`` (one byte more and it is refused), nor than the
-package cap. Both caps are raised with an environment variable holding a number of
-bytes (suffixes ``K``, ``M``, ``G`` for KiB, MiB, GiB)::
+package size bound, checked before downloading. Both caps are raised with an
+environment variable holding a number of bytes (suffixes ``K``, ``M``, ``G`` for KiB,
+MiB, GiB)::
 
-    PROVD_MAX_INDEX_BYTES=64M inv list --channel stable
+    PROVD_MAX_INDEX_SIZE=64M inv list --channel stable
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import os
 
 from repo.errors import ToolchainError
 
-MAX_INDEX_BYTES = ("PROVD_MAX_INDEX_BYTES", 16 << 20)  # ~100x the largest real plugins.db
-MAX_PACKAGE_BYTES = ("PROVD_MAX_PACKAGE_BYTES", 2 << 30)
+MAX_INDEX_BYTES = ("PROVD_MAX_INDEX_SIZE", 16 << 20)  # ~100x the largest real plugins.db
+MAX_PACKAGE_BYTES = ("PROVD_MAX_PACKAGE_SIZE", 256 << 20)  # the package readers' bound on a package file
 MAX_CLAIM_BYTES = 1 << 20  # a claim lists file names (repo.publish.claims)
 _UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 

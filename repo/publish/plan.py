@@ -259,7 +259,7 @@ def download_package(storage: Storage, key: str, expected: Stat, dest: Path,
                      described_by: tuple[str, dict] | None = None) -> PackageInfo:
     """Stream a package of the repository into ``dest`` and run the package checks on it.
 
-    No more than ``expected.size`` bytes are read (nor more than PROVD_MAX_PACKAGE_BYTES);
+    No more than ``expected.size`` bytes are read (nor more than PROVD_MAX_PACKAGE_SIZE);
     ``dest`` appears only once the file has the expected size and SHA-1, passes the checks
     and, with ``described_by`` (plugin id, index entry), is the package that entry describes.
     """
@@ -272,7 +272,7 @@ def download_package(storage: Storage, key: str, expected: Stat, dest: Path,
         path = Path(folder) / dest.name
         with open(path, "wb") as out:
             download_verified(storage, key, out, expected)
-        package = inspect_package(path, storage.url(key))
+        package = inspect_package(path, where=storage.url(key))
         if described_by is not None:
             matching(package, *described_by, storage.url(key))
         os.chmod(path, 0o644)
