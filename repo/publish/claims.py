@@ -10,9 +10,10 @@ listed nor served):
 
 - a publisher, before its index write: (P1) writes a *publish claim* listing the
   package files the new index adds or keeps; (P2) lists the *delete claims* and waits
-  until none lists one of its files; (P3) checks that each of its files is there,
-  putting back (from the source it has) any that is not; (P4) writes the index by
-  compare-and-swap (retries included); (P5) removes its claim;
+  until those listing one of its files are removed (one written later sees the
+  publish claim: no need to wait for it); (P3) checks that each of its files is
+  there, putting back (from the source it has) any that is not; (P4) writes the index
+  by compare-and-swap (retries included); (P5) removes its claim;
 - a remover: (D1) writes a *delete claim* listing the files it means to delete;
   (D2) lists the publish claims and keeps the files they list; (D3) reads the index
   and keeps the files it names; (D4) deletes the rest; (D5) removes its claim.
@@ -88,7 +89,11 @@ class Held:
         self.storage, self.files = storage, frozenset(files)
         self.created = clock()
         self.key = f"{channel}/{CLAIMS}/{kind}-{int(self.created * 1000)}-{secrets.token_hex(8)}.json"
-        storage.put(self.key, json.dumps({"files": sorted(self.files)}).encode())
+        try:
+            storage.put(self.key, json.dumps({"files": sorted(self.files)}).encode())
+        except ToolchainError:
+            released_after_failure(self.release, failed=True)  # it may be there though the write failed
+            raise
 
     def fresh(self) -> bool:
         """Whether others still honour the claim, with the margin the module docstring explains."""
@@ -151,10 +156,16 @@ def _files(storage: Storage, key: str) -> frozenset[str] | None:
 
 
 def wait_for_deletions(storage: Storage, channel: str, files: frozenset[str], note: Callable[[str], None]) -> None:
-    """Return once no delete claim of the channel lists one of ``files`` (P2 in the module docstring)."""
-    delay, told = 0.05, set()
+    """Return once the delete claims listing one of ``files`` are gone (P2 in the module docstring).
+
+    Only those found at the first look: a removal that claims later sees our claim, so a
+    stream of removals cannot keep a publish waiting.
+    """
+    delay, told, first = 0.05, set(), None
     while True:
-        blocking = [c for c in find_claims(storage, channel, DELETE) if any(c.covers(name) for name in files)]
+        blocking = [c for c in find_claims(storage, channel, DELETE) if any(c.covers(name) for name in files)
+                    and (first is None or c.key in first)]
+        first = first if first is not None else {claim.key for claim in blocking}
         if not blocking:
             return
         for claim in blocking:
