@@ -281,3 +281,21 @@ def test_the_commands_raced_then_inv_check(backend, tmp_path, request, built):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == f"{open_repository(address).url()}: 3 channels, " \
         f"{result.stdout.split(', ')[1].split()[0]} packages checked: 0 problems: ok"
+
+
+def test_a_publish_waits_only_for_the_removals_it_saw_first(storage, built, monkeypatch):
+    """Removals that claim the file after the publisher did see its claim: waiting for them could last forever."""
+    published(storage, built, ["acme"])
+    first = claims.Held(storage, "stable", claims.DELETE, ["acme-0.3.tar.bz2"])
+    later = []
+
+    def while_waiting(seconds: float) -> None:
+        if not later:  # another removal claims the file, then the first one finishes
+            later.append(claims.Held(storage, "stable", claims.DELETE, ["acme-0.3.tar.bz2"]))
+            first.release()
+
+    monkeypatch.setattr(claims, "pause", while_waiting)
+    apply(plan_promote(storage, "dev", "stable", ["acme", "beta"]), quiet())
+    assert len(later) == 1 and later[0].key.rsplit("/", 1)[-1] in storage.list("stable/.claims")
+    assert versions(storage, "stable") == {"acme": "0.3", "beta": "1.0"}
+    assert_consistent(storage)
