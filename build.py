@@ -35,6 +35,7 @@ from repo.fileutil import sha1_file, write_atomic
 from repo.package.archive import PackageInfo
 from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
+from repo.package.pluginid import plugin_id_problem
 from repo.ui.progress import Progress
 from repo.validation.builtplugin import validate_built_tree
 from repo.validation.dhcpclasses import check_dhcp
@@ -78,6 +79,12 @@ def load_build_plugin(folder: Path) -> BuildPlugin:
     targets: dict[str, Target] = {}
 
     def target(target_id: str, pg_id: str, std_dirs: bool = True):
+        # The plugin id names the folder a target is built into: refuse one leading elsewhere
+        # before anything touches the disk.
+        problem = plugin_id_problem(str(pg_id))
+        if problem:
+            raise ToolchainError(f"target {target_id!r}: {problem}", build_file, _calling_line(build_file))
+
         def register(function: Callable[[str], None]):
             if target_id in targets:
                 line = getattr(getattr(function, "__code__", None), "co_firstlineno", None)
@@ -278,6 +285,14 @@ def _describe(exc: BaseException) -> str:
         command = exc.cmd if isinstance(exc.cmd, str) else " ".join(map(str, exc.cmd))
         return f"command `{command}` exited with status {exc.returncode}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _calling_line(build_file: Path) -> int | None:
+    """The line of ``build_file`` that is running now (innermost)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename != str(build_file):
+        frame = frame.f_back
+    return frame.f_lineno if frame is not None else None
 
 
 def _line_in(exc: BaseException, build_file: Path) -> int | None:

@@ -24,10 +24,11 @@ from repo.publish import firmwares, stablesync
 from repo.publish import plan as publish
 from repo.publish.address import open_repository, repository_address
 from repo.publish.channel import check_channel, index_key, read_index
+from repo.publish.httpmeta import CHANNELS
 from repo.scaffold import DEFAULT_VERSION, TEST_FILE, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.config import ProjectConfig, project_config
-from repo.ui.terminal import printable
+from repo.ui.terminal import print_lines, printable
 from repo.validation import plugintests
 from repo.validation.findings import plural
 from repo.validation.provdcompat import require_provd
@@ -149,7 +150,7 @@ def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_r
     bundle = build_dir / BUNDLE_NAME
     vendors, data = _dhcp_bundle(plugins_dir)
     if bundle.is_file() and bundle.read_bytes() == data:
-        print(publish_bundle(storage, bundle, folder, dry_run, force))
+        print_lines([publish_bundle(storage, bundle, folder, dry_run, force)])
         return
     state = "is older than the DHCP data" if bundle.is_file() else "does not exist"
     if dry_run:
@@ -157,12 +158,12 @@ def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_r
             fresh = Path(scratch) / BUNDLE_NAME
             write_atomic(fresh, data)
             print(f"{bundle} {state}: would regenerate it ({_bundle_summary(vendors)})")
-            print(publish_bundle(storage, fresh, folder, dry_run, force).replace(str(fresh), str(bundle)))
+            print_lines([publish_bundle(storage, fresh, folder, dry_run, force).replace(str(fresh), str(bundle))])
         return
     buildfolder.claim(build_dir, plugins_dir)
     write_atomic(bundle, data)
     print(f"{bundle} {state}: regenerated ({_bundle_summary(vendors)})")
-    print(publish_bundle(storage, bundle, folder, dry_run, force))
+    print_lines([publish_bundle(storage, bundle, folder, dry_run, force)])
 
 
 @task(
@@ -269,11 +270,11 @@ def _repository(c, repo, channels: bool = True):
 
 def _run(plan: publish.Plan, dry_run: bool) -> publish.Outcome | None:
     if dry_run:
-        print("\n".join(plan.lines()))
+        print_lines(plan.lines())
         print("dry run: nothing changed")
         return None
     outcome = publish.apply(plan)
-    print(outcome.summary(plan.channel))
+    print(printable(outcome.summary(plan.channel)))
     return outcome
 
 
@@ -333,11 +334,12 @@ def download_stable(c, repo=None, build_dir=None, dry_run=False):
     build_dir = _config(c).build(build_dir)
     stable_dir = build_dir / stablesync.STABLE
     if dry_run:
-        print("\n".join(stablesync.plan_download(storage, stable_dir).lines(storage, stable_dir)))
+        print_lines(stablesync.plan_download(storage, stable_dir).lines(storage, stable_dir))
         print("dry run: nothing changed")
         return
+    mirror = stablesync.plan_download(storage, stable_dir)  # a broken index stops here, before anything is written
     buildfolder.claim(build_dir)
-    mirror = stablesync.download_stable(storage, stable_dir)
+    stablesync.download_stable(storage, stable_dir, mirror=mirror)
     print(f"{stable_dir}: {len(mirror.download)} downloaded, {len(mirror.keep)} already there, "
           f"{len(mirror.delete)} deleted")
 
@@ -393,7 +395,28 @@ def diff(c, from_, to, repo=None, json=False):
         raise ToolchainError(f"nothing published to the {from_} or the {to} channel yet (no {INDEX_NAME})",
                              storage.url())
     difference = diff_indexes(source.index, target.index, from_, to)
-    print(difference.to_json() if json else "\n".join(printable(line) for line in difference.lines()))
+    if json:
+        print(difference.to_json())
+    else:
+        print_lines(difference.lines())
+
+
+@task(help={"repo": REPO_HELP, "channel": "check only this channel (default: dev, stable and archive)",
+            "quiet": "print only the problems and the summary, not the unindexed files and claims"})
+@reports_errors
+def check(c, repo=None, channel=None, quiet=False):
+    """Check a repository: every index entry's package is there with its size and SHA-1, and is that package."""
+    from repo.publish.check import check_repository
+
+    storage = _repository(c, repo)
+    channels = (check_channel(channel),) if channel else CHANNELS
+    report = check_repository(storage, channels)
+    print_lines(report.problems + ([] if quiet else report.notes))
+    verdict = "ok" if report.ok else "FAILED"
+    print_lines([f"{storage.url()}: {plural(len(channels), 'channel')}, {plural(report.packages, 'package')} "
+                 f"checked: {plural(len(report.problems), 'problem')}: {verdict}"])
+    if not report.ok:
+        raise Exit(code=1)
 
 
 @task(help={"repo": "local repository folder or file:// URL (default: as for upload)",

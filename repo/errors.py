@@ -19,3 +19,9 @@ class ToolchainError(Exception):
         if self.line is None:
             return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
+
+
+def brief(value: object, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters: untrusted values in one-line messages."""
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."

@@ -13,7 +13,7 @@ from repo.errors import ToolchainError
 from repo.package.checks import inspect_package_bytes
 from repo.package.index import Index
 from repo.publish.address import open_repository
-from repo.publish.plan import plan_promote
+from repo.publish.plan import apply, plan_promote, plan_remove
 from repo.publish.stablesync import download_stable, plan_upload_stable
 from repo.ui.progress import TransferProgress
 from tests.tarballs import INFO, PLUGIN_ID, member, plugin_members, tarball
@@ -119,3 +119,11 @@ def test_the_classic_index_command_refuses_a_package_breaking_the_rules(tmp_path
     assert build.main(["--db", "--source", str(tmp_path)]) == 1
     assert BAD_MESSAGE in capsys.readouterr().err
     assert not (tmp_path / "plugins.db").exists()
+
+
+def test_a_published_package_breaking_todays_rules_can_still_be_removed(storage):
+    # Rules tighten over time: what an index already names must stay removable (and archived).
+    put_indexed(storage, "dev", BAD_NAME, BAD)
+    apply(plan_remove(storage, "dev", [P]))
+    assert Index.from_bytes(storage.get("dev/plugins.db")).get(P) is None
+    assert storage.get(f"archive/{BAD_NAME}") == BAD

@@ -43,7 +43,8 @@ class Recording:
         return call
 
     def writes(self) -> list[tuple[str, str]]:
-        return [c for c in self.calls if c[0] in ("put", "put_if", "copy", "delete")]
+        """Writes of repository files, claims (the bookkeeping of repo.publish.claims) left out."""
+        return [c for c in self.calls if c[0] in ("put", "put_if", "copy", "delete") and "/.claims/" not in c[1]]
 
 
 def quiet() -> TransferProgress:
@@ -146,7 +147,7 @@ def test_promote_copies_checks_and_indexes(storage, tmp_path):
     apply(plan_promote(recording, "dev", "stable", ["acme"]), quiet())
     assert ("copy", "dev/acme-0.3.tar.bz2") in recording.calls
     # no package travels through us: the catalog page is the only file sent
-    assert [key for name, key in recording.calls if name == "put"] == ["stable/index.html"]
+    assert [key for name, key in recording.writes() if name == "put"] == ["stable/index.html"]
     assert index_of(storage, "stable") == {"acme": "0.3"}
     assert read_index(storage, "stable").index.get("acme") == read_index(storage, "dev").index.get("acme")
     assert storage.get("stable/acme-0.3.tar.bz2") == storage.get("dev/acme-0.3.tar.bz2")
@@ -270,7 +271,7 @@ def test_classic_stable_flow(storage, tmp_path):
     assert index_of(storage, "stable") == {"acme": "0.3", "beta": "1.0"}
 
     mirror = download_stable(storage, stable_dir, quiet())
-    assert [e["filename"] for e in mirror.download] == ["acme-0.3.tar.bz2", "beta-1.0.tar.bz2"]
+    assert [e["filename"] for _, e in mirror.download] == ["acme-0.3.tar.bz2", "beta-1.0.tar.bz2"]
     assert (stable_dir / "plugins.db").read_bytes() == storage.get("stable/plugins.db")
     assert plan_download(storage, stable_dir).download == []  # up to date: nothing to fetch
     (stable_dir / "acme-0.3.tar.bz2").unlink()  # take acme out of stable
@@ -295,7 +296,7 @@ def test_download_stable_verifies_every_package(storage, tmp_path):
     apply(plan_promote(storage, "dev", "stable", ["acme"]), quiet())
     storage.put("stable/acme-0.3.tar.bz2", b"tampered")
     stable_dir = tmp_path / "mirror/stable"
-    with pytest.raises(ToolchainError, match="different from its index entry") as caught:
+    with pytest.raises(ToolchainError, match="does not match its index entry") as caught:
         download_stable(storage, stable_dir, quiet())
     assert "stable/acme-0.3.tar.bz2" in str(caught.value)
     assert not stable_dir.exists() or sorted(p.name for p in stable_dir.iterdir()) == []

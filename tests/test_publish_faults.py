@@ -14,6 +14,7 @@ from repo.catalog.page import described_index_sha1
 from repo.errors import ToolchainError
 from repo.publish.address import open_repository
 from repo.publish.channel import read_index
+from repo.publish.check import check_repository
 from repo.publish.plan import apply, plan_upload
 from repo.publish.storage.local import LocalStorage
 from repo.ui.progress import TransferProgress
@@ -28,13 +29,10 @@ def quiet() -> TransferProgress:
 
 
 def assert_consistent(storage) -> None:
-    """Every index parses, every package it names is there with its size and SHA-1, and so is every
-    package its catalog page links to."""
+    """The consistency check of `inv check` finds no problem (every index valid, every package it names there
+    with its size and SHA-1, and the package it says), and every package a catalog page links to is there."""
+    assert check_repository(storage).problems == []
     for channel in ("dev", "stable", "archive"):
-        for plugin_id, entry in read_index(storage, channel).index.items():
-            data = storage.get(f"{channel}/{entry['filename']}")
-            assert data is not None, f"{channel}/plugins.db names missing {entry['filename']}"
-            assert len(data) == entry["dsize"] and hashlib.sha1(data).hexdigest() == entry["sha1sum"]
         for name in package_links(storage.get(f"{channel}/index.html") or b""):
             assert storage.stat(f"{channel}/{name}") is not None, f"{channel}/index.html links to missing {name}"
 
@@ -108,6 +106,8 @@ def test_an_interrupted_publish_leaves_a_valid_index_and_a_rerun_completes_it(ba
     for allowed in range(200):
         direct, failing, errors = _interrupted(backend, allowed, request, tmp_path)
         apply(plan_upload(direct, v1 / "dev"), quiet())
+        if allowed == 0:  # the same first publish every time: checked once
+            assert_consistent(direct)
         before = direct.get("dev/plugins.db")
         try:
             apply(plan_upload(failing, v2 / "dev"), quiet())
@@ -154,6 +154,7 @@ def test_s3_server_stopped_mid_publish(builds, fault_proxy, moto_endpoint, monke
     with pytest.raises(ToolchainError, match=r"cannot reach the S3 endpoint http://127\.0\.0\.1:\d+"):
         apply(plan_upload(through_proxy, v2 / "dev"), StopServerOnUpload(fault_proxy))
     assert direct.get("dev/plugins.db") == (v1 / "dev/plugins.db").read_bytes()
+    assert_consistent(direct)
     apply(plan_upload(direct, v2 / "dev"), quiet())
     assert direct.get("dev/plugins.db") == (v2 / "dev/plugins.db").read_bytes()
     assert_consistent(direct)
@@ -165,6 +166,7 @@ def test_transient_s3_errors_are_retried(builds, fault_proxy, moto_endpoint):
     fault_proxy.fail_next(2, "503")
     apply(plan_upload(storage, builds[0] / "dev"), quiet())
     assert storage.get("dev/plugins.db") == (builds[0] / "dev/plugins.db").read_bytes()
+    assert_consistent(storage)
     first = fault_proxy.requests[0]
     assert fault_proxy.requests[:3] == [first] * 3  # failed twice, then went through
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -12,7 +13,7 @@ from repo.publish.address import open_repository
 from repo.publish.httpmeta import LONG_CACHE, SHORT_CACHE
 from repo.publish.plan import apply, plan_promote, plan_upload
 from repo.ui.progress import TransferProgress
-from tests.conftest import LOADABLE_ENTRY_PY
+from tests.conftest import INV, LOADABLE_ENTRY_PY
 from tests.realprovd import install_and_load, plugin_manager
 from tests.repo_fixtures import dev_build, serving
 from tests.s3server import new_bucket
@@ -102,3 +103,50 @@ def test_serve_hands_out_repository_files_only(served, path):
         urllib.request.urlopen(served + path, timeout=10)
     assert caught.value.code in (301, 404)
     assert caught.value.headers.get("Cache-Control") is None
+
+
+@pytest.fixture
+def hostile_repo(tmp_path):
+    """A repository whose folders hold symlinks leading out of it (made by whoever can write there)."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:the password file\n")
+    repo = tmp_path / "repo"
+    published(open_repository(str(repo)), tmp_path)
+    (repo / "dhcpd-update").mkdir()
+    (repo / "dhcpd-update/index.html").symlink_to(secret)
+    (repo / "mirror").mkdir()
+    (repo / "mirror/index.htm").symlink_to(secret)
+    (repo / "dev/notes.txt").symlink_to(secret)
+    (repo / "dev/generation").symlink_to(".plugins.db.generations/1")
+    (repo / "inside").mkdir()
+    (repo / "inside/index.html").symlink_to("../dev/index.html")  # a link within the repository is fine
+    return repo
+
+
+@pytest.mark.parametrize("path", ["dhcpd-update/", "dhcpd-update/index.html", "mirror/", "dev/notes.txt",
+                                  "dev/generation"])
+def test_serve_follows_no_symlink_out_of_the_repository(hostile_repo, tmp_path, path):
+    with serving(hostile_repo, tmp_path) as url:
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(url + path, timeout=10)
+        assert caught.value.code == 404 and b"password" not in caught.value.read()
+        with urllib.request.urlopen(url + "inside/", timeout=10) as response:
+            assert b"provd-index-sha1" in response.read()
+
+
+def test_a_nul_byte_is_a_bad_request_not_a_traceback(tmp_path):
+    published(open_repository(str(tmp_path / "repo")), tmp_path)
+    process = subprocess.Popen([*INV, "serve", "--repo", str(tmp_path / "repo"), "--port", "0"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().split(" at ", 1)[1].split()[0]
+        for path in ("dev/%00", "%00/", "dev/acme-0.3.tar.bz2%00.txt"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(url + path, timeout=10)
+            assert caught.value.code == 400
+        with urllib.request.urlopen(url + "dev/plugins.db", timeout=10) as response:  # still serving
+            assert response.status == 200
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=10)
+    assert "Traceback" not in log and "ValueError" not in log

@@ -1,8 +1,11 @@
 """The storage contract, run against both backends: a local folder and S3 (moto over HTTP)."""
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -10,12 +13,13 @@ import pytest
 
 from repo.errors import ToolchainError
 from repo.package.index import Index
-from repo.publish.address import open_repository, repository_address
+from repo.publish.address import open_repository, redact_url, repository_address
 from repo.publish.channel import update_index
 from repo.publish.httpmeta import LONG_CACHE, SHORT_CACHE, HttpMeta, http_meta
-from repo.publish.storage import Conflict, Stat
+from repo.publish.storage import Conflict, Stat, TooLarge
 from repo.publish.storage.local import KEEP_GENERATIONS, LocalStorage
-from repo.publish.storage.s3 import S3Storage, redact_url
+from repo.publish.storage.s3 import S3Storage
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -262,3 +266,54 @@ def test_address_precedence(monkeypatch, tmp_path):
 def test_redact_url():
     assert redact_url("http://user:secret@127.0.0.1:9000/x") == "http://127.0.0.1:9000/x"
     assert redact_url("https://s3.example.org") == "https://s3.example.org"
+
+
+# --- nothing is read without a bound ---------------------------------------------------------------
+
+def test_reads_stop_at_their_limit(storage):
+    storage.put("dev/a.tar.bz2", b"x" * 1000)
+    assert storage.get("dev/a.tar.bz2", 1000) == b"x" * 1000
+    with pytest.raises(TooLarge, match=r"a\.tar\.bz2: larger than the 999 bytes allowed here"):
+        storage.get("dev/a.tar.bz2", 999)
+    with pytest.raises(TooLarge):
+        storage.read("dev/a.tar.bz2", 10)
+    out = io.BytesIO()
+    assert storage.download("dev/a.tar.bz2", out, 1000) and out.getvalue() == b"x" * 1000
+    with pytest.raises(TooLarge):
+        storage.download("dev/a.tar.bz2", io.BytesIO(), 999)
+    assert not storage.download("dev/nope.tar.bz2", io.BytesIO(), 10)
+
+
+MEASURE_REFUSAL = """
+import io, sys, tracemalloc
+from repo.publish.address import open_repository
+from repo.publish.storage import TooLarge
+storage = open_repository(sys.argv[1])
+tracemalloc.start()
+for read in (lambda: storage.download("dev/big.tar.bz2", io.BytesIO(), 258),
+             lambda: storage.get("dev/big.tar.bz2", 1 << 20)):
+    try:
+        read()
+    except TooLarge:
+        pass
+    else:
+        sys.exit("not refused")
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+def test_a_huge_object_is_refused_in_constant_memory(storage, repo_address):
+    """A file far larger than the reader allows is refused without being read into memory.
+
+    Measured in a process of its own: moto's server holds the object in this one.
+    """
+    if isinstance(storage, LocalStorage):
+        (storage.root / "dev").mkdir(parents=True)
+        with open(storage.root / "dev/big.tar.bz2", "wb") as sparse:
+            sparse.truncate(3 << 30)  # 3 GiB, instantly (sparse)
+    else:
+        storage.put("dev/big.tar.bz2", bytes(48 << 20))
+    measured = subprocess.run([sys.executable, "-c", MEASURE_REFUSAL, repo_address], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+    assert measured.returncode == 0, measured.stderr
+    assert int(measured.stdout) < 4 << 20

@@ -334,8 +334,8 @@ def test_a_plugin_id_that_cannot_name_a_package(plugins_dir):
     folder = valid_plugin(plugins_dir)
     build_file = folder / "build.py"
     build_file.write_text(build_file.read_text().replace("'xivo-acme-1.0'", "'xivo acme 1.0'"))
-    [finding] = check(plugins_dir)
-    assert finding.path == str(folder / INFO) and finding.is_error
+    [finding] = check(plugins_dir)  # refused as the build file loads: nothing is built
+    assert (finding.path, finding.line) == (str(build_file), 4) and finding.is_error
     assert "plugin id 'xivo acme 1.0' is not a plain name" in finding.message
 
 

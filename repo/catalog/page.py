@@ -31,6 +31,7 @@ MODEL_COLUMNS = {
     "type": "Type", "protocol": "Protocol", "lines": "Lines", "function_keys": "Function keys",
     "expansion_modules": "Expansion modules", "high_availability": "High availability", "switchboard": "Switchboard",
 }
+_CONTROLS = {code: "\ufffd" for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]}
 _INDEX_SHA1 = re.compile(rb'<meta name="provd-index-sha1" content="([0-9a-f]{40})">')
 
 
@@ -73,7 +74,9 @@ def render(index: Index, channel: str, published_at: datetime, index_sha1: str) 
         total_size=format_bytes(sum(p.dsize for p in plugins)), index_sha1=index_sha1, wildcard=WILDCARD,
         published=published_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         published_iso=published_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    return page.encode("utf-8")
+    # An index written elsewhere may hold control characters, or a lone surrogate (valid JSON, not
+    # encodable): both are shown as U+FFFD.
+    return page.translate(_CONTROLS).encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
 
 
 def described_index_sha1(page: bytes | None) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from repo.errors import ToolchainError
 from repo.publish.folders import ChannelFolders, with_channel_folders
@@ -39,11 +39,16 @@ def open_repository(address: str, config: Mapping | None = None, channels: Chann
 
 def _open(address: str, config: Mapping, channels: ChannelFolders) -> Storage:
     parts = urlsplit(address)
+    shown = redact_url(address)  # an address is repeated in messages: never with a secret it may carry
+    if parts.scheme and "@" in parts.netloc:
+        raise ToolchainError(f"invalid repository address {shown!r}: credentials do not belong in it (they would "
+                             "be shown in messages and recorded in files); for S3 set AWS_ACCESS_KEY_ID and "
+                             "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
     if parts.scheme == "s3":
         if not parts.netloc:
-            raise ToolchainError(f"invalid repository address {address!r}: expected s3://bucket[/prefix]")
+            raise ToolchainError(f"invalid repository address {shown!r}: expected s3://bucket[/prefix]")
         if parts.query or parts.fragment:
-            raise ToolchainError(f"invalid repository address {address!r}: no ?query or #fragment allowed")
+            raise ToolchainError(f"invalid repository address {shown!r}: no ?query or #fragment allowed")
         from repo.publish.storage.s3 import (
             S3Storage,  # boto3 is slow to import: only when needed
         )
@@ -52,12 +57,20 @@ def _open(address: str, config: Mapping, channels: ChannelFolders) -> Storage:
     from repo.publish.storage.local import LocalStorage
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
-            raise ToolchainError(f"invalid repository address {address!r}: file URLs name a local path")
+            raise ToolchainError(f"invalid repository address {shown!r}: file URLs name a local path")
         return LocalStorage(unquote(parts.path))
     if parts.scheme and len(parts.scheme) > 1:  # one letter: a Windows drive, i.e. a path
-        raise ToolchainError(f"unsupported repository address {address!r}: "
+        raise ToolchainError(f"unsupported repository address {shown!r}: "
                              "use s3://bucket[/prefix], a local path or a file:// URL")
     return LocalStorage(address)
+
+
+def redact_url(url: str) -> str:
+    """The URL without any user name or password it carries."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def s3_client(endpoint_url: str | None = None):

@@ -24,7 +24,8 @@ from repo.fileutil import read_file
 from repo.package.index import INDEX_NAME, Index
 from repo.publish.folders import channel_folder
 from repo.publish.httpmeta import CHANNELS
-from repo.publish.storage import Conflict, Stat, Storage, VerificationFailed
+from repo.publish.limits import INDEX_SIZE, max_page_bytes
+from repo.publish.storage import Conflict, Stat, Storage, TooLarge, VerificationFailed
 from repo.ui.progress import TransferProgress
 
 MAX_ATTEMPTS = 30
@@ -54,7 +55,13 @@ def index_key(channel: str) -> str:
 
 
 def read_index(storage: Storage, channel: str) -> ChannelIndex:
-    found = storage.read(index_key(channel))
+    """The channel's index, parsed and checked (one line naming it when it is invalid or too large)."""
+    limit = INDEX_SIZE()
+    try:
+        found = storage.read(index_key(channel), limit)
+    except TooLarge:
+        raise ToolchainError(f"larger than {INDEX_SIZE.show(limit)}, the most an index may have (raise "
+                             f"{INDEX_SIZE.variable} to read it)", storage.url(index_key(channel))) from None
     if found is None:
         return ChannelIndex(Index(), None, None)
     return ChannelIndex(Index.from_bytes(found.data, storage.url(index_key(channel))), found.data, found.tag)
@@ -86,7 +93,7 @@ def refresh_catalog(storage: Storage, channel: str, current: ChannelIndex, known
     for _ in range(MAX_ATTEMPTS):
         if current.data is None:
             return  # nothing published here: no page
-        if not known_stale and described_index_sha1(storage.get(key)) == current.sha1:
+        if not known_stale and _described_index_sha1(storage, key) == current.sha1:
             return
         page = render(current.index, channel_folder(storage, channel), datetime.now(timezone.utc), current.sha1)
         written = _put_page(storage, key, page)
@@ -103,9 +110,17 @@ def _put_page(storage: Storage, key: str, page: bytes) -> bool:
         storage.put(key, page)
         return True
     except VerificationFailed:
-        if described_index_sha1(storage.get(key)) is None:
+        if _described_index_sha1(storage, key) is None:
             raise
         return False
+
+
+def _described_index_sha1(storage: Storage, key: str) -> str | None:
+    """The SHA-1 of the index the page at ``key`` describes; None: no page, not ours, or oversized."""
+    try:
+        return described_index_sha1(storage.get(key, max_page_bytes()))
+    except TooLarge:
+        return None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ soon as one grows past the size it must have, and never keeps one that does not 
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -20,7 +19,7 @@ from repo.errors import ToolchainError
 from repo.fileutil import atomic_writer, read_file, sha1_file
 from repo.publish.channel import publish_file
 from repo.publish.folders import FIRMWARES
-from repo.publish.storage import Stat, Storage
+from repo.publish.storage import Digesting, Stat, Storage, TooLarge
 from repo.ui.progress import TransferProgress, format_bytes
 from repo.validation.firmware import FIRMWARES_FOLDER, vendor_folder
 from repo.validation.pkgsdb import check_pkgs_db
@@ -162,16 +161,15 @@ def download(storage: Storage, plan: MirrorPlan, progress: TransferProgress | No
     for key, path, candidates in plan.transfer:
         limit = max(c.stat.size for c in candidates)
         with progress.transfer("downloaded", storage.url(key), limit) as on_bytes, atomic_writer(path) as out:
-            digest, size = hashlib.sha1(), 0
-            for chunk in storage.chunks(key):
-                size += len(chunk)
-                if size > limit:
-                    raise ToolchainError(f"larger than the {limit} bytes the pkgs.db says: not downloaded",
-                                         storage.url(key))
-                digest.update(chunk)
-                out.write(chunk)
-                on_bytes(size)
-            if Stat(size, digest.hexdigest()) not in {c.stat for c in candidates}:
-                raise ToolchainError(f"{size} bytes, sha1 {digest.hexdigest()}, but {candidates[0].describe()}: "
-                                     "not downloaded", storage.url(key))
+            received = Digesting(out, on_bytes)
+            try:
+                found = storage.download(key, received, limit)
+            except TooLarge:
+                raise ToolchainError(f"larger than the {limit} bytes the pkgs.db says: not downloaded",
+                                     storage.url(key)) from None
+            if not found:
+                raise ToolchainError("no such file in the repository", storage.url(key))
+            if received.stat not in {c.stat for c in candidates}:
+                raise ToolchainError(f"{received.size} bytes, sha1 {received.stat.sha1}, but "
+                                     f"{candidates[0].describe()}: not downloaded", storage.url(key))
     return len(plan.transfer)

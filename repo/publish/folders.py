@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Mapping
+from typing import BinaryIO, Mapping
 
 from repo.errors import ToolchainError
 from repo.publish.httpmeta import CHANNELS
-from repo.publish.storage import OnBytes, Stat, Storage, Tagged
+from repo.publish.storage import SMALL_FILE_LIMIT, OnBytes, Stat, Storage, Tagged
 
 FIRMWARES = "firmwares"  # the firmware mirror's folder: no channel may take it
 DHCP_FOLDER = "dhcpd-update"  # the DHCP bundle's default folder (repo.dhcp.publish.BUNDLE_KEY)
@@ -83,14 +83,14 @@ class MappedStorage:
     def url(self, key: str = "") -> str:
         return self.storage.url(self.channels.key(key)) if key else self.storage.url()
 
-    def get(self, key: str) -> bytes | None:
-        return self.storage.get(self.channels.key(key))
+    def get(self, key: str, limit: int = SMALL_FILE_LIMIT) -> bytes | None:
+        return self.storage.get(self.channels.key(key), limit)
 
-    def read(self, key: str) -> Tagged | None:
-        return self.storage.read(self.channels.key(key))
+    def read(self, key: str, limit: int = SMALL_FILE_LIMIT) -> Tagged | None:
+        return self.storage.read(self.channels.key(key), limit)
 
-    def chunks(self, key: str) -> Iterator[bytes]:
-        return self.storage.chunks(self.channels.key(key))
+    def download(self, key: str, out: BinaryIO, limit: int) -> bool:
+        return self.storage.download(self.channels.key(key), out, limit)
 
     def put_if(self, key: str, data: bytes, tag: str | None) -> None:
         self.storage.put_if(self.channels.key(key), data, tag)

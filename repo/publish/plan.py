@@ -8,22 +8,26 @@ which is what makes an interruption harmless and a rerun complete it:
 2. archive: each package the new index stops naming (superseded, removed) is copied
    to ``archive/``, verified, and indexed there;
 3. index: the channel's ``plugins.db`` is replaced by compare-and-swap; on a conflict
-   the change is recomputed against the index another publisher just wrote;
+   the change is recomputed against the index another publisher just wrote. Before
+   the first write the staged packages are claimed, and put back if missing;
 4. tidy: files of the channel that its index no longer names and that ``archive/``
-   holds with the same bytes are deleted.
+   holds with the same bytes are deleted, unless a publish in progress claims them.
 
-Whatever stops the run, the index in place is a complete one whose packages are there.
+Whatever stops the run, the index in place is a complete one whose packages are there;
+the claims (repo.publish.claims) keep it so when a removal runs at the same time.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import read_file
-from repo.package.archive import PackageInfo
-from repo.package.checks import inspect_package, inspect_package_bytes
-from repo.package.index import INDEX_NAME, Index, entry_for
+from repo.package.archive import PackageInfo, read_package
+from repo.package.checks import inspect_package, inspect_package_stream
+from repo.package.index import INDEX_NAME, Index, entry_for, package_mismatch
 from repo.package.version import Version
 from repo.publish.channel import (
     ChannelIndex,
@@ -32,8 +36,10 @@ from repo.publish.channel import (
     read_index,
     update_index,
 )
+from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, released_after_failure, wait_for_deletions
 from repo.publish.httpmeta import PACKAGE_SUFFIX
-from repo.publish.storage import Stat, Storage
+from repo.publish.limits import PACKAGE_SIZE
+from repo.publish.storage import Stat, Storage, download_verified
 from repo.ui.progress import TransferProgress, format_bytes
 
 ARCHIVE = "archive"
@@ -159,15 +165,21 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
     left out); with ``base``, the index becomes exactly these packages instead.
     """
     plan = Plan(storage, check_channel(channel), read_index(storage, channel), force=force)
+    present = set(storage.list(channel))
     for package, source in sources:
         current = plan.before.index.get(package.plugin_id)
         if base is None and current is not None and Version(current["version"]) > Version(package.version):
             plan.notes.append(f"{package.filename} not published: {channel} has the newer "
                               f"{package.plugin_id} {current['version']}")
             continue
-        if current is not None and current["filename"] == package.filename and stat_of(current) == stat_of(package):
+        named = current is not None and current["filename"] == package.filename \
+            and stat_of(current) == stat_of(package)
+        if named and package.filename in present:
             action = "keep"  # an index names only packages verified in place: no need to ask the server
         else:
+            if named:
+                plan.notes.append(f"{package.filename} is missing from {channel}/ although its index names it: "
+                                  "putting it back")
             action = _stage_action(storage, f"{channel}/{package.filename}", package,
                                    "copy" if isinstance(source, str) else "upload", force)
         plan.staged.append(Staged(package, action, source))
@@ -196,10 +208,7 @@ def local_packages(packages_dir: Path) -> list[tuple[PackageInfo, Path]]:
     packages = []
     for plugin_id, entry in index.items():
         path = packages_dir / entry["filename"]
-        package = inspect_package(path)
-        if package.plugin_id != plugin_id or stat_of(package) != stat_of(entry):
-            raise ToolchainError(f"does not match its entry {plugin_id!r} in {index_path}: rebuild", path)
-        packages.append((package, path))
+        packages.append((matching(inspect_package(path), plugin_id, entry, path), path))
     return packages
 
 
@@ -224,8 +233,7 @@ def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str]
         if entry is None:
             raise ToolchainError(f"no plugin {plugin_id!r} in the {source} channel",
                                  storage.url(index_key(source)))
-        key = f"{source}/{entry['filename']}"
-        sources.append((fetch_package(storage, key, stat_of(entry)), key))
+        sources.append((fetch_indexed(storage, source, plugin_id, entry), f"{source}/{entry['filename']}"))
     return plan_publish(storage, dest, sources, force)
 
 
@@ -248,16 +256,55 @@ def plan_remove(storage: Storage, channel: str, plugin_ids: list[str]) -> Plan:
     return plan
 
 
-def fetch_package(storage: Storage, key: str, expected: Stat | None = None) -> PackageInfo:
-    """Download a package from the repository and run the package checks on it."""
-    data = storage.get(key)
-    if data is None:
-        raise ToolchainError("no such file in the repository", storage.url(key))
-    if expected is not None and Stat.of(data) != expected:
-        raise ToolchainError(f"does not match its index entry ({Stat.of(data).size} bytes, sha1 "
-                             f"{Stat.of(data).sha1}; index: {expected.size} bytes, sha1 {expected.sha1})",
-                             storage.url(key))
-    return inspect_package_bytes(data, key.rsplit("/", 1)[-1], storage.url(key))
+def download_package(storage: Storage, key: str, expected: Stat, dest: Path,
+                     described_by: tuple[str, dict] | None = None, rules: bool = True) -> PackageInfo:
+    """Stream a package of the repository into ``dest`` and run the package checks on it.
+
+    ``rules``: also the built-plugin rules (a package entering a channel or a mirror);
+    without, only what makes it safe to read and index (a package already published that
+    is being archived: a rule added since must not stop its removal).
+
+    No more than ``expected.size`` bytes are read (nor more than PROVD_MAX_PACKAGE_SIZE);
+    ``dest`` appears only once the file has the expected size and SHA-1, passes the checks
+    and, with ``described_by`` (plugin id, index entry), is the package that entry describes.
+    """
+    limit = PACKAGE_SIZE()
+    if expected.size > limit:
+        raise ToolchainError(f"its index entry announces {expected.size} bytes, more than the {PACKAGE_SIZE.show(limit)} "
+                             f"a package may have (raise {PACKAGE_SIZE.variable} to fetch it)", storage.url(key))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=dest.parent) as folder:
+        path = Path(folder) / dest.name
+        with open(path, "wb") as out:
+            download_verified(storage, key, out, expected)
+        with open(path, "rb") as raw:
+            read = inspect_package_stream if rules else read_package
+            package = read(raw, dest.name, storage.url(key), expected.size)
+        if described_by is not None:
+            matching(package, *described_by, storage.url(key))
+        os.chmod(path, 0o644)
+        os.replace(path, dest)
+    return package
+
+
+def fetch_package(storage: Storage, key: str, expected: Stat,
+                  described_by: tuple[str, dict] | None = None, rules: bool = True) -> PackageInfo:
+    """Download a package of the repository (bounded by ``expected``), check it, keep nothing of it."""
+    with tempfile.TemporaryDirectory(prefix="provd-package-") as folder:
+        return download_package(storage, key, expected, Path(folder) / key.rsplit("/", 1)[-1], described_by, rules)
+
+
+def fetch_indexed(storage: Storage, channel: str, plugin_id: str, entry: dict, rules: bool = True) -> PackageInfo:
+    """The package an index entry of ``channel`` names, checked, and refused unless it is that entry's package."""
+    return fetch_package(storage, f"{channel}/{entry['filename']}", stat_of(entry), (plugin_id, entry), rules)
+
+
+def matching(package: PackageInfo, plugin_id: str, entry: dict, where: str | Path) -> PackageInfo:
+    """``package``, unless it is not the package ``entry`` (the index entry ``plugin_id``) describes."""
+    problem = package_mismatch(plugin_id, entry, package)
+    if problem:
+        raise ToolchainError(problem, where)
+    return package
 
 
 # --- applying -------------------------------------------------------------------------------
@@ -284,18 +331,64 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
         if staged.action != "keep":
             _stage(storage, channel, staged, progress)
             outcome.transferred.append(staged.package.filename)
+    guard = _Guard(plan, outcome, progress)
 
-    def archive_dropped(current: ChannelIndex, new: Index) -> None:
+    def before_write(current: ChannelIndex, new: Index) -> None:
+        guard.hold()
         dropped = dropped_entries(current.index, new, plan.staged)
         outcome.archived = [entry["filename"] for _, entry in dropped]
-        archive(storage, channel, [entry for _, entry in dropped], plan.force, progress)
+        archive(storage, channel, dropped, plan.force, progress)
 
-    update = update_index(storage, channel, lambda current: plan.change.apply(current, storage.url(index_key(channel))),
-                          archive_dropped)
+    with guard:
+        update = update_index(storage, channel,
+                              lambda current: plan.change.apply(current, storage.url(index_key(channel))),
+                              before_write)
+        if not update.written:
+            guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
     outcome.index, outcome.index_written = update.after, update.written
     known = {s.package.filename: s.package for s in plan.staged}
     outcome.deleted = tidy(storage, channel, known, plan.change, progress)
     return outcome
+
+
+class _Guard:
+    """Makes the files a publish stages be there when its index is written, and stay there (repo.publish.claims)."""
+
+    def __init__(self, plan: Plan, outcome: Outcome, progress: TransferProgress):
+        self.plan, self.outcome, self.progress = plan, outcome, progress
+        self.files = frozenset(staged.package.filename for staged in plan.staged)
+        self.held: Held | None = None
+
+    def hold(self) -> None:
+        """P1 to P3 of the claims protocol, again if our claim got too old; before every index write attempt."""
+        if not self.files or (self.held is not None and self.held.fresh()):
+            return
+        self.release()
+        self.held = Held(self.plan.storage, self.plan.channel, PUBLISH, self.files)
+        wait_for_deletions(self.plan.storage, self.plan.channel, self.files, self.progress.note)
+        self.put_back_missing()
+
+    def put_back_missing(self) -> None:
+        storage, channel = self.plan.storage, self.plan.channel
+        if not self.files:
+            return
+        present = set(storage.list(channel))
+        for staged in self.plan.staged:
+            if staged.package.filename not in present:
+                self.progress.note(f"{storage.url(f'{channel}/{staged.package.filename}')} is missing: putting it back")
+                _stage(storage, channel, staged, self.progress)
+                self.outcome.transferred.append(staged.package.filename)
+
+    def release(self) -> None:
+        if self.held is not None:
+            held, self.held = self.held, None
+            held.release()
+
+    def __enter__(self) -> "_Guard":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        released_after_failure(self.release, failed=error is not None)
 
 
 def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferProgress) -> None:
@@ -311,20 +404,20 @@ def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferPro
         storage.put(key, data, on_bytes)
 
 
-def archive(storage: Storage, channel: str, entries: list[dict], force: bool,
+def archive(storage: Storage, channel: str, entries: list[tuple[str, dict]], force: bool,
             progress: TransferProgress) -> None:
-    """Copy packages of a channel into the archive channel, check them and index them there."""
+    """Copy packages of a channel (given with their index entries) into the archive channel, check and index them."""
     packages = []
-    for entry in entries:
+    for plugin_id, entry in entries:
         source, key, expected = f"{channel}/{entry['filename']}", f"{ARCHIVE}/{entry['filename']}", stat_of(entry)
         there = storage.stat(key)
         if there == expected:
-            packages.append(fetch_package(storage, key, expected))
+            packages.append(fetch_indexed(storage, ARCHIVE, plugin_id, entry, rules=False))
             continue
         if there is not None and not force:
             raise ToolchainError(f"cannot archive {storage.url(source)}: the archive holds other bytes under "
                                  "that name (use --force to replace them)", storage.url(key))
-        packages.append(fetch_package(storage, source, expected))
+        packages.append(fetch_indexed(storage, channel, plugin_id, entry, rules=False))
         storage.copy(source, key, expected)
         progress.note(f"archived {storage.url(source)} -> {storage.url(key)}")
     if packages:
@@ -337,11 +430,33 @@ def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: 
 
     That is a package older than the indexed version of its plugin id, or one of a
     plugin id this change takes out. Packages a concurrent publisher may be about to index
-    (a new id, a newer version) are left alone.
+    (a new id, a newer version, a file its claim lists) are left alone: deletions follow
+    the claims protocol (repo.publish.claims).
     """
+    candidates = _deletable(storage, channel, known, change, progress)
+    if not candidates:
+        return []
+    with Held(storage, channel, DELETE, candidates) as held:
+        claims = find_claims(storage, channel, PUBLISH)
+        named = read_index(storage, channel).index.filenames()
+        deleted = []
+        for name in sorted(candidates):
+            key = f"{channel}/{name}"
+            if name in named or any(claim.covers(name) for claim in claims):
+                progress.note(f"left {storage.url(key)} in place: a publish indexes or claims it")
+            elif held.fresh():
+                storage.delete(key)
+                progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
+                deleted.append(name)
+        return deleted
+
+
+def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
+               progress: TransferProgress) -> set[str]:
+    """The packages ``tidy`` would delete, judged on the index as it is now."""
     index = read_index(storage, channel).index
     named = index.filenames()
-    deleted = []
+    deletable = set()
     for name in storage.list(channel):
         if not name.endswith(PACKAGE_SUFFIX) or name in named:
             continue
@@ -352,14 +467,12 @@ def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: 
         package = known.get(name)
         if package is None:
             try:
-                package = fetch_package(storage, archived, here)
+                package = fetch_package(storage, archived, here, rules=False)
             except ToolchainError as exc:
                 progress.note(f"left {storage.url(key)} in place: {exc}")
                 continue
         current = index.get(package.plugin_id)
         if (current is None and change.takes_out(package.plugin_id)) or \
                 (current is not None and Version(current["version"]) > Version(package.version)):
-            storage.delete(key)
-            progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
-            deleted.append(name)
-    return deleted
+            deletable.add(name)
+    return deletable

@@ -1,7 +1,9 @@
 """Serving a local repository over HTTP, as a provd server's plugin server URL expects.
 
-Files only (no folder listings, no hidden files such as index generations), with the
-same content types and cache lifetimes as the S3 backend.
+Files only (no folder listings, no hidden files such as index generations or claims, nothing
+a symlink leads to outside the repository, a folder's ``index.html`` included), with the
+same content types and cache lifetimes as the S3 backend. A path no file can have (a NUL
+byte) is a bad request.
 """
 from __future__ import annotations
 
@@ -25,17 +27,27 @@ class RepositoryHandler(SimpleHTTPRequestHandler):
 
     def send_head(self):
         self.cache_control = None
-        path = Path(self.translate_path(self.path))
-        relative = Path(os.path.relpath(path, self.directory))
-        root = os.path.realpath(self.directory)
-        if any(part.startswith(".") for part in relative.parts) \
-                or os.path.commonpath([root, os.path.realpath(path)]) != root:
+        try:
+            path = self.translate_path(self.path)
+            served = _served_file(path)
+            refused = not self._inside(path) or served is not None and not self._inside(served)
+        except ValueError:  # a NUL byte (%00) in the path: no file can have that name
+            self.send_error(400, "Bad request")
+            return None
+        if refused:
             self.send_error(404, "File not found")
             return None
-        served = path / "index.html" if path.is_dir() else path
-        if served.is_file():  # an error response must not be cached for a year
-            self.cache_control = http_meta(self._key(served), self.channel_folders).cache_control
+        if served is not None and os.path.isfile(served):  # an error response must not be cached for a year
+            self.cache_control = http_meta(self._key(Path(served)), self.channel_folders).cache_control
         return super().send_head()
+
+    def _inside(self, path: str) -> bool:
+        """Whether ``path`` is a repository file that may be served: not hidden, and inside once links are followed."""
+        root = os.path.realpath(self.directory)
+        resolved = os.path.realpath(path)
+        shown = [Path(os.path.relpath(path, self.directory)), Path(os.path.relpath(resolved, root))]
+        return os.path.commonpath([root, resolved]) == root \
+            and not any(part.startswith(".") for relative in shown for part in relative.parts)
 
     def list_directory(self, path):
         self.send_error(404, "File not found")
@@ -51,6 +63,14 @@ class RepositoryHandler(SimpleHTTPRequestHandler):
 
     def _key(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.directory)).as_posix()
+
+
+def _served_file(path: str) -> str | None:
+    """The file the base class would send for ``path``: a folder's index.html (or .htm), else the path itself."""
+    if os.path.isdir(path):
+        return next((index for index in (os.path.join(path, "index.html"), os.path.join(path, "index.htm"))
+                     if os.path.isfile(index)), None)
+    return path
 
 
 def make_server(root: str | os.PathLike, bind: str = "127.0.0.1", port: int = 8667,

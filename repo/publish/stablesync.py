@@ -13,11 +13,11 @@ from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
-from repo.package.checks import inspect_package, inspect_package_bytes
+from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.publish.channel import ChannelIndex, read_index
 from repo.publish.httpmeta import PACKAGE_SUFFIX
-from repo.publish.plan import ABSENT, Plan, plan_publish, stat_of
+from repo.publish.plan import ABSENT, Plan, download_package, plan_publish, stat_of
 from repo.publish.storage import Stat, Storage
 from repo.ui.progress import TransferProgress, format_bytes
 
@@ -30,13 +30,13 @@ class Mirror:
     """What download-stable does to the local folder, from the stable index it read."""
 
     current: ChannelIndex
-    download: list[dict] = field(default_factory=list)
+    download: list[tuple[str, dict]] = field(default_factory=list)  # (plugin id, index entry)
     keep: list[str] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
 
     def lines(self, storage: Storage, stable_dir: Path) -> list[str]:
         lines = [f"mirror {storage.url(STABLE)} into {stable_dir}:"]
-        lines += [f"  {'download':<8} {e['filename']} ({format_bytes(e['dsize'])})" for e in self.download]
+        lines += [f"  {'download':<8} {e['filename']} ({format_bytes(e['dsize'])})" for _, e in self.download]
         lines += [f"  {'keep':<8} {name} (same sha1)" for name in self.keep]
         lines += [f"  {'delete':<8} {name} (not in the stable channel)" for name in self.delete]
         return lines
@@ -45,31 +45,27 @@ class Mirror:
 def plan_download(storage: Storage, stable_dir: Path) -> Mirror:
     mirror = Mirror(read_index(storage, STABLE))
     index = mirror.current.index
-    for _, entry in index.items():
+    for plugin_id, entry in index.items():
         path = stable_dir / entry["filename"]
         if path.is_file() and Stat(path.stat().st_size, sha1_file(path)) == stat_of(entry):
             mirror.keep.append(entry["filename"])
         else:
-            mirror.download.append(entry)
+            mirror.download.append((plugin_id, entry))
     if stable_dir.is_dir():
         mirror.delete = sorted(p.name for p in stable_dir.glob(f"*{PACKAGE_SUFFIX}") if p.name not in index.filenames())
     return mirror
 
 
-def download_stable(storage: Storage, stable_dir: Path, progress: TransferProgress | None = None) -> Mirror:
-    """Make ``stable_dir`` a verified copy of the stable channel; its index is written last."""
+def download_stable(storage: Storage, stable_dir: Path, progress: TransferProgress | None = None,
+                    mirror: Mirror | None = None) -> Mirror:
+    """Make ``stable_dir`` a verified copy of the stable channel (as ``mirror`` planned it); its index is written last."""
     progress = progress or TransferProgress()
-    mirror = plan_download(storage, stable_dir)
+    mirror = mirror or plan_download(storage, stable_dir)
     current = mirror.current
-    for entry in mirror.download:
+    for plugin_id, entry in mirror.download:
         key = f"{STABLE}/{entry['filename']}"
         with progress.transfer("downloaded", storage.url(key), entry["dsize"]):
-            data = storage.get(key)
-            if data is None or Stat.of(data) != stat_of(entry):
-                raise ToolchainError("missing or different from its index entry (size, sha1); not downloaded",
-                                     storage.url(key))
-            inspect_package_bytes(data, entry["filename"], storage.url(key))
-            write_atomic(stable_dir / entry["filename"], data)
+            download_package(storage, key, stat_of(entry), stable_dir / entry["filename"], (plugin_id, entry))
     if current.data is None:
         (stable_dir / INDEX_NAME).unlink(missing_ok=True)
     else:

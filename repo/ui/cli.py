@@ -13,6 +13,7 @@ from typing import Callable
 from invoke import Exit, Task
 
 from repo.errors import ToolchainError
+from repo.ui.terminal import printable
 
 
 def reports_errors(body: Callable) -> Callable:
@@ -22,7 +23,7 @@ def reports_errors(body: Callable) -> Callable:
         try:
             return body(*args, **kwargs)
         except ToolchainError as exc:
-            raise Exit(f"error: {exc}", code=1) from None
+            raise Exit(f"error: {printable(str(exc))}", code=1) from None
     return run
 
 

@@ -12,6 +12,8 @@ import os
 import sys
 from typing import Callable, Iterator, TextIO
 
+from repo.ui.terminal import printable
+
 
 def is_live(stream: TextIO) -> bool:
     """Whether ``stream`` is a terminal that can redraw a bar in place."""
@@ -30,6 +32,7 @@ class _Display:
             self.bars = Bars(self.stream)
 
     def note(self, text: str) -> None:
+        text = printable(text)  # names and messages may come from a repository
         if self.bars is not None:
             self.bars.print(text)
         else:
@@ -80,7 +83,7 @@ class TransferProgress(_Display):
     def transfer(self, verb: str, name: str, total: int) -> Iterator[Callable[[int], None]]:
         """Yield a function to call with the bytes done so far; print the finished line at the end."""
         if self.bars is not None:
-            with self.bars.transfer(name) as bar:
+            with self.bars.transfer(printable(name)) as bar:
                 task = bar.add_task("", total=total)
                 yield lambda done: bar.update(task, completed=done)
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 
 from repo.package.version import is_version
@@ -58,7 +59,31 @@ def check_plugin_info(data: str | bytes, path: str | os.PathLike) -> tuple[dict 
         checker.report("repeated-key", f"key {key!r} appears twice in one object: JSON readers keep only the last "
                                        "one", key)
     checker.top_level(info)
+    unencodable = _unencodable(info)
+    if unencodable is not None:
+        checker.report("plugin-info-text", *unencodable)
     return info, checker.findings
+
+
+def _unencodable(value: object) -> tuple | None:
+    """(message, *key path) of the first value the index could not carry to every reader, or None.
+
+    A lone surrogate (``\\ud800``) is text no page or terminal can encode; NaN and
+    Infinity are numbers Python reads but JSON does not have.
+    """
+    pending: list[tuple[object, tuple]] = [(value, ())]
+    while pending:
+        value, keys = pending.pop()
+        if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
+            return ("text that cannot be encoded (a lone surrogate such as \\ud800): no page or terminal can show it",
+                    *keys)
+        if isinstance(value, float) and not math.isfinite(value):
+            return (f"{json.dumps(value)} is not JSON (only Python reads it)", *keys)
+        if isinstance(value, dict):
+            pending += [(key, keys) for key in value] + [(item, (*keys, key)) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(item, (*keys, index)) for index, item in enumerate(value)]
+    return None
 
 
 def _noting_repeats(repeated: list[str]):

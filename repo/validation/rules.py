@@ -34,6 +34,7 @@ RULES: dict[str, Rule] = _rules(
     ("plugin-id", ERROR, "a plugin id that cannot name a package and provd's plugin folder"),
     ("special-file", ERROR, "a device, fifo or socket: cannot be packaged"),
     ("symlink-escape", ERROR, "an absolute symlink, or one resolving outside the plugin folder"),
+    ("symlink-loop", ERROR, "a symlink that loops and never reaches a file"),
     ("symlink-broken", WARNING, "a symlink pointing to nothing"),
     ("vcs-or-bytecode", ERROR, "VCS metadata (.git, .svn, ...) or Python bytecode (__pycache__, *.pyc) in the "
                                "package: history or credentials leak, code no reviewer reads"),
@@ -43,6 +44,8 @@ RULES: dict[str, Rule] = _rules(
     ("plugin-info-key", ERROR, "version, description or capabilities missing or of the wrong type; a version "
                                "not shaped like one; a localised description (description_fr, ...) that is not "
                                "a string"),
+    ("plugin-info-text", ERROR, "text that cannot be encoded (a lone surrogate such as \\ud800), or NaN/Infinity: "
+                                "the catalog page, terminals and JSON readers cannot carry it"),
     ("iface-version", ERROR, "plugin_iface_version_min/max not a number, or excluding provd's 0.2 "
                              "(provd refuses to load the plugin)"),
     ("repeated-key", WARNING, "a key given twice in one JSON object (the last one wins)"),

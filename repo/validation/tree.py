@@ -9,13 +9,14 @@ bloat packages.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repo.package.pluginid import plugin_id_problem
 from repo.validation.findings import Finding
 from repo.validation.rules import finding
 
@@ -23,7 +24,6 @@ PLUGIN_INFO = "plugin-info"
 _BYTECODE = ("__pycache__", "*.pyc", "*.pyo")
 _VCS = (".git", ".hg", ".svn", ".bzr", "CVS")
 _LEFTOVERS = ("*~", "*.swp", "*.swo", "#*#", "*.orig", "*.rej", "*.bak", "Thumbs.db")
-_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
 @dataclass
@@ -87,6 +87,9 @@ def check_layout(root: Path, entries: Entries) -> list[Finding]:
             findings.append(finding("symlink-escape", rel, f"symlink to the absolute path {target!r}: make it "
                                                            "relative to stay inside the plugin"))
             continue
+        if _loops(root / rel):  # an error, as when the package is read back: provd could not use it either
+            findings.append(finding("symlink-loop", rel, f"symlink to {target!r} is a loop: it never reaches a file"))
+            continue
         resolved = os.path.realpath(root / rel)
         if os.path.commonpath([real_root, resolved]) != real_root:
             findings.append(finding("symlink-escape", rel, f"symlink to {target!r} leaves the plugin folder"))
@@ -95,13 +98,20 @@ def check_layout(root: Path, entries: Entries) -> list[Finding]:
     return findings
 
 
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
 def check_package_name(root: Path, pg_id: str) -> list[Finding]:
     """The package will be ``<pg_id>-<version>.tar.bz2`` holding folder ``<pg_id>``: the id must fit."""
     findings = []
-    if not _PLAIN_ID.fullmatch(pg_id):
-        findings.append(finding("plugin-id", PLUGIN_INFO, f"plugin id {pg_id!r} is not a plain name (letters, "
-                                                          "digits, . _ + -): it names the package and provd's "
-                                                          "plugin folder"))
+    problem = plugin_id_problem(pg_id)
+    if problem:
+        findings.append(finding("plugin-id", PLUGIN_INFO, f"{problem}: it names the package and provd's plugin folder"))
     if root.name != pg_id:
         findings.append(finding("plugin-id", PLUGIN_INFO, f"built into folder {root.name!r} but the plugin id is "
                                                           f"{pg_id!r}: the package's top folder would not be the "

@@ -19,18 +19,29 @@ A served file written by something else (no generations yet) counts as generatio
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO
 
 from repo.errors import ToolchainError
 from repo.fileutil import atomic_writer, sha1_file
-from repo.publish.storage import Conflict, OnBytes, Stat, Tagged, check_stored
+from repo.publish.storage import (
+    CHUNK,
+    SMALL_FILE_LIMIT,
+    Conflict,
+    Digesting,
+    OnBytes,
+    Stat,
+    Tagged,
+    TooLarge,
+    check_stored,
+    too_large,
+)
 
 KEEP_GENERATIONS = 10
-_CHUNK = 1 << 20
 
 
 class LocalStorage:
@@ -42,47 +53,41 @@ class LocalStorage:
 
     def _path(self, key: str) -> Path:
         parts = key.split("/")
-        if key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        if key.startswith("/") or "\0" in key or any(p in ("", ".", "..") for p in parts):
             raise ToolchainError(f"invalid repository key {key!r}")
         return self.root.joinpath(*parts)
 
     # --- plain files ------------------------------------------------------------------
 
-    def get(self, key: str) -> bytes | None:
-        try:
-            return self._path(key).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise ToolchainError(f"cannot read: {exc.strerror}", self._path(key)) from None
+    def get(self, key: str, limit: int = SMALL_FILE_LIMIT) -> bytes | None:
+        return _read_at_most(self._path(key), limit)
 
-    def chunks(self, key: str) -> Iterator[bytes]:
-        path = self._path(key)
-        try:
-            with open(path, "rb") as f:
-                while chunk := f.read(_CHUNK):
-                    yield chunk
-        except FileNotFoundError:
-            raise ToolchainError("no such file in the repository", path) from None
-        except OSError as exc:
-            raise ToolchainError(f"cannot read: {exc.strerror}", path) from None
+    def download(self, key: str, out: BinaryIO, limit: int) -> bool:
+        return _download(self._path(key), out, limit)
 
     def put(self, key: str, data: bytes, on_bytes: OnBytes | None = None) -> None:
         path = self._path(key)
         with _writing(path), atomic_writer(path) as out:
-            for start in range(0, len(data), _CHUNK):
-                out.write(data[start:start + _CHUNK])
+            for start in range(0, len(data), CHUNK):
+                out.write(data[start:start + CHUNK])
                 if on_bytes:
-                    on_bytes(min(start + _CHUNK, len(data)))
+                    on_bytes(min(start + CHUNK, len(data)))
         check_stored(self, key, Stat.of(data))
 
     def copy(self, source: str, key: str, expected: Stat) -> None:
-        data = self.get(source)
-        if data is None:
-            raise ToolchainError("no such file to copy", self._path(source))
-        if Stat.of(data) != expected:
-            raise ToolchainError(f"changed since it was checked (expected sha1 {expected.sha1})", self._path(source))
-        self.put(key, data)
+        path = self._path(key)
+        with _writing(path), atomic_writer(path) as out:
+            copied = Digesting(out)
+            try:
+                found = self.download(source, copied, expected.size)
+            except TooLarge:
+                found, copied = True, None
+            if not found:
+                raise ToolchainError("no such file to copy", self._path(source))
+            if copied is None or copied.stat != expected:
+                raise ToolchainError(f"changed since it was checked (expected sha1 {expected.sha1})",
+                                     self._path(source))
+        check_stored(self, key, expected)
 
     def stat(self, key: str) -> Stat | None:
         path = self._path(key)
@@ -106,17 +111,16 @@ class LocalStorage:
 
     # --- files written by compare-and-swap --------------------------------------------
 
-    def read(self, key: str) -> Tagged | None:
+    def read(self, key: str, limit: int = SMALL_FILE_LIMIT) -> Tagged | None:
         path = self._path(key)
         generations = _Generations(path)
         while True:
             latest = generations.latest()
             if latest is None:
-                data = self.get(key)
+                data = self.get(key, limit)
                 return None if data is None else Tagged(data, "0")
-            try:
-                data = generations.path(latest).read_bytes()
-            except FileNotFoundError:
+            data = _read_at_most(generations.path(latest), limit)
+            if data is None:
                 continue  # pruned between listing and reading: look again
             with contextlib.suppress(OSError):  # a read-only repository is still readable
                 generations.serve_latest()
@@ -187,6 +191,30 @@ class _Generations:
         for number in self.numbers():
             if number < below:
                 self.path(number).unlink(missing_ok=True)
+
+
+def _download(path: Path, out: BinaryIO, limit: int) -> bool:
+    """Copy the file into ``out``, refusing it (before reading, if its size shows it) beyond ``limit`` bytes."""
+    try:
+        with open(path, "rb") as source:
+            if os.fstat(source.fileno()).st_size > limit:
+                raise too_large(limit, str(path))
+            copied = 0
+            while chunk := source.read(min(CHUNK, limit + 1 - copied)):
+                copied += len(chunk)
+                if copied > limit:  # it grew meanwhile
+                    raise too_large(limit, str(path))
+                out.write(chunk)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise ToolchainError(f"cannot read: {exc.strerror}", path) from None
+
+
+def _read_at_most(path: Path, limit: int) -> bytes | None:
+    buffer = io.BytesIO()
+    return buffer.getvalue() if _download(path, buffer, limit) else None
 
 
 def _same_file(a: Path, b: Path) -> bool:

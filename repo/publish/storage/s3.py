@@ -13,8 +13,7 @@ import base64
 import contextlib
 import hashlib
 import io
-from typing import Collection, Iterator
-from urllib.parse import urlsplit, urlunsplit
+from typing import BinaryIO, Collection
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -26,8 +25,19 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from repo.errors import ToolchainError
+from repo.publish.address import redact_url
 from repo.publish.httpmeta import CHANNELS, http_meta
-from repo.publish.storage import Conflict, OnBytes, Stat, Tagged, check_stored
+from repo.publish.storage import (
+    CHUNK,
+    SMALL_FILE_LIMIT,
+    Conflict,
+    Digesting,
+    OnBytes,
+    Stat,
+    Tagged,
+    check_stored,
+    too_large,
+)
 
 _CHUNK = 1 << 20
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
@@ -62,30 +72,40 @@ class S3Storage:
 
     # --- reading ----------------------------------------------------------------------
 
-    def get(self, key: str) -> bytes | None:
-        found = self.read(key)
+    def get(self, key: str, limit: int = SMALL_FILE_LIMIT) -> bytes | None:
+        found = self.read(key, limit)
         return None if found is None else found.data
 
-    def read(self, key: str) -> Tagged | None:
+    def read(self, key: str, limit: int = SMALL_FILE_LIMIT) -> Tagged | None:
+        buffer = io.BytesIO()
+        tag = self._stream(key, buffer, limit)
+        return None if tag is None else Tagged(buffer.getvalue(), tag)
+
+    def download(self, key: str, out: BinaryIO, limit: int) -> bool:
+        return self._stream(key, out, limit) is not None
+
+    def _stream(self, key: str, out: BinaryIO, limit: int) -> str | None:
+        """Copy the object into ``out`` chunk by chunk; its ETag, or None when there is no such object."""
         with self._errors(key):
             try:
                 response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
-                return Tagged(response["Body"].read(), response["ETag"])
             except ClientError as exc:
                 if _code(exc) in _NOT_FOUND_CODES:
                     return None
                 raise
-
-    def chunks(self, key: str) -> Iterator[bytes]:
-        with self._errors(key):
+            body = response["Body"]
             try:
-                body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
-            except ClientError as exc:
-                if _code(exc) in _NOT_FOUND_CODES:
-                    raise ToolchainError("no such file in the repository", self.url(key)) from None
-                raise
-            with contextlib.closing(body):
-                yield from body.iter_chunks(_CHUNK)
+                if response.get("ContentLength", 0) > limit:  # refused before reading a byte of it
+                    raise too_large(limit, self.url(key))
+                copied = 0
+                for chunk in body.iter_chunks(CHUNK):
+                    copied += len(chunk)
+                    if copied > limit:  # the server sends more than it announced
+                        raise too_large(limit, self.url(key))
+                    out.write(chunk)
+            finally:
+                body.close()
+            return response["ETag"]
 
     def stat(self, key: str) -> Stat | None:
         with self._errors(key):
@@ -98,8 +118,8 @@ class S3Storage:
         checksum = head.get("ChecksumSHA1")
         if checksum is None:
             # Written by another tool without a SHA-1 checksum: hash the content instead.
-            data = self.get(key)
-            return None if data is None else Stat.of(data)
+            digesting = Digesting()
+            return digesting.stat if self.download(key, digesting, head["ContentLength"]) else None
         return Stat(head["ContentLength"], base64.b64decode(checksum).hex())
 
     def list(self, folder: str) -> list[str]:
@@ -185,16 +205,6 @@ class _Reporting(io.BytesIO):
         chunk = super().read(size)
         self._on_bytes(self.tell())
         return chunk
-
-
-def redact_url(url: str) -> str:
-    """The URL without any user name or password it carries."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _b64_sha1(data: bytes) -> str:
