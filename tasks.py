@@ -364,9 +364,7 @@ def upload_stable(c, repo=None, build_dir=None, dry_run=False, force=False):
 @reports_errors
 def list_(c, repo=None, channel="stable", model=None, json=False):
     """List a channel's plugins: id, version, phone models, description."""
-    from rich.console import Console  # rich is slow to import: only when needed
-
-    from repo.catalog import listing
+    from repo.catalog import listing  # rich is slow to import: only when needed
 
     storage = _repository(c, repo)
     current = read_index(storage, check_channel(channel))
@@ -379,7 +377,7 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
         return
     print(printable(listing.heading(listed, storage.url(), channel, model)))
     if listed:
-        Console().print(listing.to_table(listed))
+        listing.show(listed)
 
 
 @task(positional=["from_", "to"],
