@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from invoke import Exit, task
+from invoke import Exit
 
 import build as engine
 from repo.build import buildfolder
@@ -28,6 +28,7 @@ from repo.publish.httpmeta import CHANNELS
 from repo.scaffold import DEFAULT_VERSION, TEST_FILE, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.config import ProjectConfig, project_config
+from repo.ui.options import show_values_of_repeatable_options, task
 from repo.ui.terminal import print_lines, printable
 from repo.validation import plugintests
 from repo.validation.findings import plural
@@ -492,6 +493,7 @@ def _print_mirror_plan(plan: firmwares.MirrorPlan, storage, dry_run: bool) -> No
         print("dry run: nothing changed")
 
 
+show_values_of_repeatable_options()
 install_trailing_words(
     {"build": (build, "selector"), "validate": (validate, "selector"), "new-plugin": (new_plugin, "models"),
      "promote": (promote, "plugin_id"), "remove": (remove, "plugin_id"), "test": (test, "selector")},
