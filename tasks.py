@@ -43,6 +43,8 @@ REPO_HELP = "s3://bucket[/prefix], a folder or a file:// URL (default: $PROVD_RE
 PLUGINS_HELP = "folder of build plugins (default: provd.plugins_dir, else plugins)"
 BUILD_HELP = "build folder (default: provd.build_dir, else _build)"
 DRY_RUN_HELP = "print the plan and change nothing"
+SELECTOR_HELP = ("build plugin folder name, plugin:target, plugin id, or a glob of ids or names (repeatable; "
+                 "bare words after the task work too)")
 FORCE_HELP = "replace a published file that has different bytes under the same name"
 
 
@@ -52,7 +54,7 @@ FORCE_HELP = "replace a published file that has different bytes under the same n
         "plugins-dir": PLUGINS_HELP,
         "build-dir": "output folder (default: provd.build_dir, else _build): plugins/, dev/ and dev/plugins.db",
         "jobs": "parallel targets (default: number of CPUs)",
-        "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+        "selector": SELECTOR_HELP,
         "verbose": "print full tracebacks of failed targets",
     },
 )
@@ -176,7 +178,7 @@ def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_r
                         "<plugins-dir>/_firmwares/<vendor>/ of each build plugin)",
         "jobs": "parallel targets (default: number of CPUs)",
         "provd": "also load each plugin in the real provd (entry.py executed, pkgs.db parsed); needs provd",
-        "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+        "selector": SELECTOR_HELP,
     },
 )
 @reports_errors
@@ -233,7 +235,7 @@ def new_plugin(c, vendor, plugins_dir=None, version=DEFAULT_VERSION, models=None
         "plugins-dir": PLUGINS_HELP,
         "jobs": "plugins tested at a time (default: number of CPUs)",
         "verbose": "print pytest's verbose output (one line per test) for every plugin, not only the failing ones",
-        "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+        "selector": SELECTOR_HELP,
     },
 )
 @reports_errors
