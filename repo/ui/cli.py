@@ -21,7 +21,6 @@ from invoke import Exit, Task
 from repo.errors import ToolchainError
 from repo.ui.terminal import printable
 
-
 SIGPIPE_STATUS = 128 + 13
 
 
