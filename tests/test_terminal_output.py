@@ -55,13 +55,18 @@ def test_a_reader_gone_before_the_first_line_ends_the_task_quietly(big_repo, tmp
 
 @pytest.mark.parametrize("command", [["list", "--json"], ["diff", "dev", "stable"], ["list"]], ids=" ".join)
 def test_piped_into_head_like_a_unix_tool(big_repo, tmp_path, command):
-    """`inv ... | head -1` in a shell: head gets its line, the shell sees 141 (as for `yes | head -1`), no noise."""
+    """`inv ... | head -1` in a shell: head gets its line, no noise on stderr, status 141 as for `yes | head -1`.
+
+    An output that fits in the pipe (64 KiB) may be written whole before head exits: then
+    nothing was cut and the status is 0, as for `seq 10 | head -1`. The JSON listing
+    (170 KiB) never fits.
+    """
     inv = " ".join(f"'{word}'" for word in [*INV, *command, "--repo", str(big_repo)])
     done = subprocess.run(["bash", "-c", f"set -o pipefail; {inv} | head -1; exit $?"], capture_output=True,
                           text=True, cwd=tmp_path, env=environment(COLUMNS="80"), timeout=300)
     assert done.stderr == ""
     assert len(done.stdout.splitlines()) == 1
-    assert done.returncode == SIGPIPE_STATUS  # the output (above 64 KiB) did not fit in the pipe
+    assert done.returncode == SIGPIPE_STATUS if "--json" in command else done.returncode in (0, SIGPIPE_STATUS)
 
 
 def test_another_broken_pipe_is_still_an_error(capsys):

@@ -84,8 +84,8 @@ def show(listed: list[Listed], console: Console | None = None) -> None:
     rows = [[printable(str(cell)) for cell in (item.plugin_id, item.entry["version"], compact(item.models))]
             + ["\n".join(printable(line) for line in description_lines(str(item.entry["description"])))]
             for item in listed]
-    id_width = max(len(row[0]) for row in [["Plugin"], *rows])
-    version_width = max(len(row[1]) for row in [["_", "Version"], *rows])
+    id_width = max([len("Plugin"), *(len(row[0]) for row in rows)])
+    version_width = max([len("Version"), *(len(row[1]) for row in rows)])
     if id_width + version_width + TABLE_OVERHEAD + 2 * MIN_TEXT_WIDTH <= console.width:
         console.print(to_table(rows, id_width, version_width))
         return
