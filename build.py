@@ -29,6 +29,7 @@ from repo.build import buildfolder
 from repo.build.buildcache import BuildCache, toolchain_fingerprint, tree_digest
 from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
 from repo.build.packaging import pack, source_date_epoch
+from repo.build.selectors import folder_matches, folder_name, matching_targets
 from repo.build.commands import builtin_commands
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
@@ -159,25 +160,25 @@ def _plugin_named(plugins: list[BuildPlugin], name: str) -> BuildPlugin:
 
 
 def select_targets(plugins: list[BuildPlugin], selectors: Sequence[str], broken: Iterable[str] = ()) -> list[Target]:
-    """Targets matching the selectors (a build plugin name, ``-`` or ``_`` alike, or ``plugin:target``).
+    """Targets matching the selectors: a build plugin name (``-`` or ``_`` alike), ``plugin:target``,
+    a plugin id, or a glob of plugin ids or build plugin names (repo/build/selectors.py).
 
     A selector naming one of the ``broken`` build plugins (whose build file failed to load)
     selects nothing: the load error is what the caller reports.
     """
-    by_name = {_normal_name(p.name): p for p in plugins}
+    by_name = {folder_name(p.name): p for p in plugins}
     if not selectors:
         return [t for p in plugins for t in p.targets.values()]
-    broken = {_normal_name(name) for name in broken}
+    broken = {folder_name(name) for name in broken}
     chosen: dict[str, Target] = {}
     for selector in selectors:
         name, _, target_id = selector.partition(":")
-        plugin = by_name.get(_normal_name(name))
-        if plugin is None and _normal_name(name) in broken:
+        plugin = by_name.get(folder_name(name))
+        if plugin is None and folder_name(name) in broken:
             continue
         if plugin is None:
-            known = ", ".join(p.name for p in plugins) or "none"
-            raise ToolchainError(f"no build plugin named {name!r} (known: {known})")
-        if target_id:
+            targets = matching_targets(plugins, selector, broken)
+        elif target_id:
             if target_id not in plugin.targets:
                 known = ", ".join(plugin.targets) or "none"
                 raise ToolchainError(f"build plugin {plugin.name!r} has no target {target_id!r} (known: {known})")
@@ -189,22 +190,20 @@ def select_targets(plugins: list[BuildPlugin], selectors: Sequence[str], broken:
     return list(chosen.values())
 
 
-def _normal_name(name: str) -> str:
-    return name.replace("-", "_")
-
-
 def selected_plugin_names(plugins: list[BuildPlugin], selectors: Sequence[str]) -> set[str] | None:
-    """Normalised names of the build plugins a selection touches (None: all of them)."""
+    """Names (or globs of names) of the build plugins a selection touches (None: all of them)."""
     if not selectors:
         return None
-    return {_normal_name(s.partition(":")[0]) for s in selectors}
+    by_id = {t.pg_id: p.name for p in plugins for t in p.targets.values()}
+    return {by_id.get(s, s.partition(":")[0]) for s in selectors}
 
 
 def selected_load_errors(plugins: list[BuildPlugin], load_errors: list[ToolchainError],
                          selectors: Sequence[str]) -> list[ToolchainError]:
     """The load errors of the build plugins a selection touches."""
     wanted = selected_plugin_names(plugins, selectors)
-    return [e for e in load_errors if wanted is None or _normal_name(Path(e.path).parent.name) in wanted]
+    return [e for e in load_errors
+            if wanted is None or any(folder_matches(Path(e.path).parent.name, name) for name in wanted)]
 
 
 # --- running a target --------------------------------------------------------------------

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from invoke import Exit, task
+from invoke import Exit
 
 import build as engine
 from repo.build import buildfolder
@@ -28,6 +28,7 @@ from repo.publish.httpmeta import CHANNELS
 from repo.scaffold import DEFAULT_VERSION, TEST_FILE, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.config import ProjectConfig, project_config
+from repo.ui.options import show_values_of_repeatable_options, task
 from repo.ui.terminal import print_lines, printable
 from repo.validation import plugintests
 from repo.validation.findings import plural
@@ -42,6 +43,8 @@ REPO_HELP = "s3://bucket[/prefix], a folder or a file:// URL (default: $PROVD_RE
 PLUGINS_HELP = "folder of build plugins (default: provd.plugins_dir, else plugins)"
 BUILD_HELP = "build folder (default: provd.build_dir, else _build)"
 DRY_RUN_HELP = "print the plan and change nothing"
+SELECTOR_HELP = ("build plugin folder name, plugin:target, plugin id, or a glob of ids or names (repeatable; "
+                 "bare words after the task work too)")
 FORCE_HELP = "replace a published file that has different bytes under the same name"
 
 
@@ -51,7 +54,7 @@ FORCE_HELP = "replace a published file that has different bytes under the same n
         "plugins-dir": PLUGINS_HELP,
         "build-dir": "output folder (default: provd.build_dir, else _build): plugins/, dev/ and dev/plugins.db",
         "jobs": "parallel targets (default: number of CPUs)",
-        "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+        "selector": SELECTOR_HELP,
         "verbose": "print full tracebacks of failed targets",
     },
 )
@@ -175,7 +178,7 @@ def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_r
                         "<plugins-dir>/_firmwares/<vendor>/ of each build plugin)",
         "jobs": "parallel targets (default: number of CPUs)",
         "provd": "also load each plugin in the real provd (entry.py executed, pkgs.db parsed); needs provd",
-        "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+        "selector": SELECTOR_HELP,
     },
 )
 @reports_errors
@@ -232,7 +235,7 @@ def new_plugin(c, vendor, plugins_dir=None, version=DEFAULT_VERSION, models=None
         "plugins-dir": PLUGINS_HELP,
         "jobs": "plugins tested at a time (default: number of CPUs)",
         "verbose": "print pytest's verbose output (one line per test) for every plugin, not only the failing ones",
-        "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+        "selector": SELECTOR_HELP,
     },
 )
 @reports_errors
@@ -364,9 +367,7 @@ def upload_stable(c, repo=None, build_dir=None, dry_run=False, force=False):
 @reports_errors
 def list_(c, repo=None, channel="stable", model=None, json=False):
     """List a channel's plugins: id, version, phone models, description."""
-    from rich.console import Console  # rich is slow to import: only when needed
-
-    from repo.catalog import listing
+    from repo.catalog import listing  # rich is slow to import: only when needed
 
     storage = _repository(c, repo)
     current = read_index(storage, check_channel(channel))
@@ -379,7 +380,7 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
         return
     print(printable(listing.heading(listed, storage.url(), channel, model)))
     if listed:
-        Console().print(listing.to_table(listed))
+        listing.show(listed)
 
 
 @task(positional=["from_", "to"],
@@ -494,6 +495,7 @@ def _print_mirror_plan(plan: firmwares.MirrorPlan, storage, dry_run: bool) -> No
         print("dry run: nothing changed")
 
 
+show_values_of_repeatable_options()
 install_trailing_words(
     {"build": (build, "selector"), "validate": (validate, "selector"), "new-plugin": (new_plugin, "models"),
      "promote": (promote, "plugin_id"), "remove": (remove, "plugin_id"), "test": (test, "selector")},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import re
@@ -53,7 +54,7 @@ def test_page_lists_plugins_and_models_with_everything_escaped():
     page = render(index, "stable", WHEN, "ab" * 20)
     parsed = parse(page)
     assert parsed.tags <= {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "p", "a", "code",
-                           "time", "main", "table", "thead", "tbody", "tr", "th", "td", "i"}
+                           "time", "main", "table", "thead", "tbody", "tr", "th", "td", "i", "br"}
     assert "script" not in parsed.tags and "img" not in parsed.tags and "svg" not in parsed.tags and "b" not in \
         parsed.tags
     text = text_of(page)
@@ -76,6 +77,28 @@ def test_page_lists_plugins_and_models_with_everything_escaped():
     ]
     # every in-page link leads to an element of the page
     assert {href[1:] for href in parsed.hrefs if href.startswith("#")} <= parsed.ids
+
+
+def test_line_breaks_of_descriptions_and_nothing_else():
+    """Real descriptions hold <br/> (and <br>, <BR />): line breaks; any other markup stays text."""
+    description = ('Line one<br/>line two<BR>three<br />four<br onclick="alert(1)">five<b>bold</b>'
+                   '<script>alert(2)</script><br/><img src=x onerror=alert(3)>')
+    page = render(Index({"acme": entry("1.0", {"Acme, P1, *": {}}, "acme-1.0.tar.bz2", description)}),
+                  "stable", WHEN, "0" * 40)
+    parsed = parse(page)
+    assert not parsed.tags & {"b", "script", "img"}
+    cell = page.decode().split('<tr id="plugin-acme">', 1)[1].split("</td>", 3)[2]
+    assert cell.count("<br>") == 4 and "<br/>" not in cell and "<BR" not in cell
+    assert html.unescape(re.sub("<br>", "|", cell.split(">", 1)[1])) == \
+        'Line one|line two|three|four<br onclick="alert(1)">five<b>bold</b><script>alert(2)</script>|' \
+        '<img src=x onerror=alert(3)>'
+
+
+def test_sha1_shown_short_whole_in_the_text_and_title():
+    page = render(Index({"acme": entry("1.0", {}, "acme-1.0.tar.bz2")}), "stable", WHEN, "0" * 40).decode()
+    sha1 = hashlib.sha1(b"acme-1.0.tar.bz2").hexdigest()
+    assert f'<code class="sha1" title="{sha1}">{sha1}</code>' in page  # a double click copies all 40 digits
+    assert ".sha1{display:inline-block;max-width:12ch;overflow:hidden;" in page  # the first 12 are shown
 
 
 def test_a_model_two_plugins_support_has_a_row_for_each():

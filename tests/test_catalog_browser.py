@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import urllib.request
 from urllib.parse import urljoin
 
@@ -11,6 +12,7 @@ from PIL import Image
 from repo.publish.address import open_repository
 from repo.publish.plan import apply, plan_promote, plan_upload
 from repo.ui.progress import TransferProgress
+from tests.big_channel import MODELS_PER_PLUGIN, publish_big_channel
 from tests.browser import dump_dom, screenshot
 from tests.pages import parse
 from tests.repo_fixtures import dev_build, serving
@@ -20,7 +22,28 @@ HOSTILE = 'Acme <script>document.title="owned"</script><img src=x onerror=alert(
 CAPABILITIES = {"Acme, P1, 1.0": {"lines": 2, "protocol": "sip", "type": "deskphone"},
                 "Acme, P10, *": {"lines": 8, "function_keys": 24, "high_availability": True}}
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "p", "a", "code", "time", "main",
-             "table", "thead", "tbody", "tr", "th", "td", "i"}
+             "table", "thead", "tbody", "tr", "th", "td", "i", "br"}
+WIDTHS = (1280, 390)  # a laptop, a phone
+# A page of the test's own, served next to the channel folders: it loads the catalog page in a frame
+# of the given width (same origin) and writes what the layout measures into its DOM, which
+# --dump-dom prints. The catalog page itself has no script.
+PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" src="stable/" style="width:%dpx;height:900px;border:0"></iframe><pre id="measure"></pre>
+<script>
+window.addEventListener("load", function () {
+  var frame = document.getElementById("page"), doc = frame.contentDocument;
+  function all(selector, measure) { return Array.from(doc.querySelectorAll(selector)).map(measure); }
+  function lines(selector) { return all(selector, function (e) { return e.getClientRects().length; }); }
+  document.getElementById("measure").textContent = JSON.stringify({
+    viewport: frame.contentWindow.innerWidth, scrollWidth: doc.documentElement.scrollWidth,
+    clipped: all("td, th", function (c) { return c.scrollWidth > c.clientWidth + 1; }).filter(Boolean).length,
+    sha1Lines: lines(".sha1"), sha1Shown: all(".sha1", function (e) { return e.clientWidth; }),
+    charWidth: all(".sha1", function (e) { return e.scrollWidth / e.textContent.length; })[0],
+    idLines: lines("td.id"), pluginLinkLines: lines("td.plugin a"),
+    rows: doc.querySelectorAll(".models tbody tr").length,
+    breaks: doc.querySelectorAll(".plugins td br").length});
+});
+</script></body></html>"""
 
 
 def quiet() -> TransferProgress:
@@ -100,3 +123,38 @@ def test_the_same_page_works_from_s3(aws_env, moto_endpoint, tmp_path):
         assert files == expected | {"plugins.db"}
         assert hashlib.sha1(storage.get(f"{channel}/plugins.db")).hexdigest() in page.decode()
 
+
+
+def measure(url: str, profile) -> dict:
+    dom = dump_dom(url, profile)
+    return json.loads(dom.split('<pre id="measure">', 1)[1].split("</pre>", 1)[0])
+
+
+def test_a_channel_of_800_models_fits_a_laptop_and_a_phone(tmp_path):
+    """100 plugins with long ids, 800 models, descriptions with <br/>: no sideways scrolling at 1280 or 390 px."""
+    plugins = 100
+    publish_big_channel(tmp_path / "repo")
+    for width in WIDTHS:
+        (tmp_path / "repo" / f"probe-{width}.html").write_text(PROBE % width)
+    with serving(tmp_path / "repo", tmp_path) as base:
+        measured = {width: measure(f"{base}probe-{width}.html", tmp_path / "profile") for width in WIDTHS}
+        shots = {width: screenshot(base + "stable/", tmp_path / f"catalog-{width}.png", tmp_path / "profile",
+                                   width=width, height=900) for width in WIDTHS}
+        dom = dump_dom(base + "stable/", tmp_path / "profile")
+    for width, found in measured.items():
+        assert found["viewport"] == width and found["rows"] == plugins * MODELS_PER_PLUGIN
+        assert found["scrollWidth"] <= width, (width, found["scrollWidth"])  # no horizontal overflow
+        assert found["clipped"] == 0  # no cell cut (the plugin column of the model table was)
+        assert set(found["sha1Lines"]) == {1}  # a SHA-1 on one line, not five
+        assert {round(shown / found["charWidth"]) for shown in found["sha1Shown"]} == {12}  # its first 12 digits
+        assert found["breaks"] == plugins * 2  # each description's two <br/> are line breaks
+    laptop = measured[1280]
+    assert set(laptop["idLines"]) == {1} and set(laptop["pluginLinkLines"]) == {1}  # ids never wrap at 1280 px
+    text = " ".join(parse(dom).text)
+    assert "<br" not in text and "Supports BLF, paging and the Cisco expansion modules." in text
+    assert parse(dom).tags <= PAGE_TAGS
+    for width, png in shots.items():
+        image = Image.open(png)
+        assert image.size == (width, 900)
+        grey = image.convert("L")
+        assert grey.getextrema()[0] < 80 and len(grey.getcolors(maxcolors=65536) or []) > 20  # text on the page

@@ -7,7 +7,7 @@ import json
 import pytest
 from rich.console import Console
 
-from repo.catalog.listing import heading, select, to_json, to_table
+from repo.catalog.listing import heading, select, show, to_json
 from repo.package.index import Index
 from repo.publish.address import open_repository
 from repo.publish.plan import apply, plan_promote, plan_upload
@@ -58,12 +58,13 @@ def test_json_listing_has_stable_keys():
 
 def test_table_shows_published_text_as_text():
     hostile = Index({"[red]x[/red]": entry("1.0", {"Acme, P1, *": {}}, "clear\x1b[2J screen [bold]now[/bold]")})
-    out = io.StringIO()
-    Console(file=out, width=200, force_terminal=True).print(to_table(select(hostile)))
-    text = out.getvalue()
-    assert "[red]x[/red]" in text and "[bold]now[/bold]" in text  # no markup applied
-    assert "\x1b[2J" not in text and "clear\\x1b[2J screen" in text  # no escape reaches the terminal
-    assert "Acme P1" in text
+    for width in (200, 40):  # a table, and the stacked layout of narrow terminals
+        out = io.StringIO()
+        show(select(hostile), Console(file=out, width=width, force_terminal=True))
+        text = out.getvalue()
+        assert "[red]x[/red]" in text and "[bold]now[/bold]" in text  # no markup applied
+        assert "\x1b[2J" not in text and "clear\\x1b[2J screen" in text  # no escape reaches the terminal
+        assert "Acme P1" in text
 
 
 def quiet() -> TransferProgress:

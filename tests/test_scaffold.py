@@ -173,7 +173,8 @@ def test_a_missing_plugins_folder_is_refused(tmp_path):
     (["new-plugin", "--version", "2.0", "Acme", "P1"], ["new-plugin", "--version", "2.0", "Acme", "--models=P1"]),
     (["new-plugin", "--vendor", "Acme", "P1"], ["new-plugin", "--vendor", "Acme", "--models=P1"]),
     (["new-plugin", "--vendor=Acme", "P1"], ["new-plugin", "--vendor=Acme", "--models=P1"]),
-    (["new-plugin", "-v", "Acme", "-m", "P1", "P2"], ["new-plugin", "-v", "Acme", "-m", "P1", "--models=P2"]),
+    (["new-plugin", "--vendor", "Acme", "--models", "P1", "P2"],
+     ["new-plugin", "--vendor", "Acme", "--models", "P1", "--models=P2"]),
 ])
 def test_bare_words_after_the_vendor_are_models(argv, expected):
     assert accept_trailing_words({"new-plugin": (tasks.new_plugin, "models")}, argv) == expected

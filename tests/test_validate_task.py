@@ -61,7 +61,7 @@ def test_selectors_and_options(plugins_dir, tmp_path):
     assert done.returncode == 0 and done.stdout == "1 plugin checked: 0 errors, 0 warnings: ok\n"
     unknown = run_inv("validate", "nope", cwd=tmp_path)
     assert unknown.returncode == 1
-    assert unknown.stderr.strip() == "error: no build plugin named 'nope' (known: acme, xivo_acme)"
+    assert unknown.stderr.strip() == "error: no build plugin or plugin id matches 'nope' (build plugins: acme, xivo_acme)"
     firmware = tmp_path / "fw"
     write_tree(firmware, {"p1-1.0.zip": "tampered"})
     done = run_inv("validate", "--firmware-dir", str(firmware), "xivo_acme", cwd=tmp_path)

@@ -1,12 +1,21 @@
-"""A channel's plugins and the phone models they support: a table for people, JSON for scripts."""
+"""A channel's plugins and the phone models they support: a table for people, JSON for scripts.
+
+Plugin ids are never wrapped nor cut, so they can be copied from the terminal: the
+models and descriptions give way first, and when a terminal is too narrow for them
+next to the ids, each plugin is shown as an id line with its models and description
+indented below it.
+"""
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from repo.catalog.text import description_lines
 from repo.package.index import PACKAGE_KEYS, Index
 from repo.package.models import SupportedModel, compact, models_of
 from repo.ui.terminal import printable
@@ -56,16 +65,48 @@ def heading(listed: list[Listed], repository: str, channel: str, model_text: str
     return f"{channel} channel of {repository}: {len(listed)} plugin(s){matching}"
 
 
-def to_table(listed: list[Listed]) -> Table:
-    """A rich table: plugin id, version, models (each vendor once), description.
+# Borders and padding of a 4-column table: 5 vertical lines, one space each side of a cell.
+TABLE_OVERHEAD = 5 + 4 * 2
+MIN_TEXT_WIDTH = 16  # the narrowest Models or Description column worth reading
+INDENT = "    "
 
-    Every cell is plain Text (never rich markup) with control characters escaped, so
-    what a plugin-info says cannot restyle or drive the terminal.
+
+class ListingConsole(Console):
+    """A rich console that lets a closed pipe reach the task boundary (rich would exit with status 1)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
+def show(listed: list[Listed], console: Console | None = None) -> None:
+    """Print the listing as a table when the terminal has room for it next to the ids, else stacked."""
+    console = console or ListingConsole()
+    rows = [[printable(str(cell)) for cell in (item.plugin_id, item.entry["version"], compact(item.models))]
+            + ["\n".join(printable(line) for line in description_lines(str(item.entry["description"])))]
+            for item in listed]
+    id_width = max([len("Plugin"), *(len(row[0]) for row in rows)])
+    version_width = max([len("Version"), *(len(row[1]) for row in rows)])
+    if id_width + version_width + TABLE_OVERHEAD + 2 * MIN_TEXT_WIDTH <= console.width:
+        console.print(to_table(rows, id_width, version_width))
+        return
+    for plugin_id, version, models, description in rows:
+        console.print(Text(plugin_id, style="bold") + Text(f"  {version}"), soft_wrap=True)
+        for text in (models, *description.splitlines()):
+            for line in textwrap.wrap(text, console.width, initial_indent=INDENT, subsequent_indent=INDENT):
+                console.print(Text(line), soft_wrap=True)
+
+
+def to_table(rows: list[list[str]], id_width: int, version_width: int) -> Table:
+    """A rich table of printable rows: plugin id, version, models (each vendor once), description.
+
+    Every cell is plain Text (never rich markup), so what a plugin-info says cannot
+    restyle the terminal. Ids and versions keep their whole width; the other columns wrap.
     """
     table = Table()
-    for heading, style in (("Plugin", "bold"), ("Version", None), ("Models", None), ("Description", None)):
-        table.add_column(heading, style=style, overflow="fold")
-    for item in listed:
-        table.add_row(*(Text(printable(str(cell))) for cell in (
-            item.plugin_id, item.entry["version"], compact(item.models), item.entry["description"])))
+    table.add_column("Plugin", style="bold", width=id_width, no_wrap=True)
+    table.add_column("Version", width=version_width, no_wrap=True)
+    for heading in ("Models", "Description"):
+        table.add_column(heading, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
     return table

@@ -1,5 +1,9 @@
 """The task boundary: exceptions become one line and an exit code; word lists after a task.
 
+A reader that goes away (``inv list --json | head``) ends the task quietly, like a
+standard Unix tool killed by SIGPIPE: nothing on stderr, exit status 141 (128 + SIGPIPE,
+what a shell reports for ``yes | head``).
+
 Invoke has no variadic positional arguments, so ``inv build a b`` would read ``b`` as
 a task name. ``accept_trailing_words`` rewrites such words into a repeatable option
 before Invoke parses the task arguments.
@@ -7,6 +11,8 @@ before Invoke parses the task arguments.
 from __future__ import annotations
 
 import functools
+import os
+import select
 import sys
 from typing import Callable
 
@@ -15,16 +21,52 @@ from invoke import Exit, Task
 from repo.errors import ToolchainError
 from repo.ui.terminal import printable
 
+SIGPIPE_STATUS = 128 + 13
+
 
 def reports_errors(body: Callable) -> Callable:
-    """Turn a ToolchainError raised by a task body into ``error: ...`` and exit status 1."""
+    """Turn a ToolchainError raised by a task body into ``error: ...`` and exit status 1.
+
+    A closed output pipe ends the task with status SIGPIPE_STATUS and no message.
+    """
     @functools.wraps(body)
     def run(*args, **kwargs):
         try:
-            return body(*args, **kwargs)
+            result = body(*args, **kwargs)
+            sys.stdout.flush()  # buffered output meets a closed pipe here, not at interpreter exit
+            return result
         except ToolchainError as exc:
             raise Exit(f"error: {printable(str(exc))}", code=1) from None
+        except BrokenPipeError:
+            if not _silence_closed_outputs():
+                raise  # another pipe or socket (a subprocess, a connection): a real error
+            raise Exit(code=SIGPIPE_STATUS) from None
     return run
+
+
+def _silence_closed_outputs() -> bool:
+    """Point stdout and stderr at /dev/null if nobody reads them any more; whether one was closed.
+
+    What is still buffered for a closed stream then goes nowhere, instead of failing again
+    (as "Exception ignored ... BrokenPipeError") when the interpreter flushes it at exit.
+    """
+    closed = [stream for stream in (sys.stdout, sys.stderr) if _reader_gone(stream)]
+    for stream in closed:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    return bool(closed)
+
+
+def _reader_gone(stream) -> bool:
+    """Whether ``stream`` is a pipe or socket whose reading end is closed (poll reports an error)."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def accept_trailing_words(tasks: dict[str, tuple[Task, str]], argv: list[str],
