@@ -37,6 +37,7 @@ from repo.publish.channel import (
     update_index,
 )
 from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, released_after_failure, wait_for_deletions
+from repo.publish.concurrency import run_all
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import PACKAGE_SIZE
 from repo.publish.storage import Stat, Storage, download_verified
@@ -166,14 +167,14 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
     """
     plan = Plan(storage, check_channel(channel), read_index(storage, channel), force=force)
     present = set(storage.list(channel))
+    found = _stats_of_unvouched(storage, channel, plan.before.index, [package for package, _ in sources], present)
     for package, source in sources:
         current = plan.before.index.get(package.plugin_id)
         if base is None and current is not None and Version(current["version"]) > Version(package.version):
             plan.notes.append(f"{package.filename} not published: {channel} has the newer "
                               f"{package.plugin_id} {current['version']}")
             continue
-        named = current is not None and current["filename"] == package.filename \
-            and stat_of(current) == stat_of(package)
+        named = _indexed_as(plan.before.index, package)
         if named and package.filename in present:
             action = "keep"  # an index names only packages verified in place: no need to ask the server
         else:
@@ -181,15 +182,32 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
                 plan.notes.append(f"{package.filename} is missing from {channel}/ although its index names it: "
                                   "putting it back")
             action = _stage_action(storage, f"{channel}/{package.filename}", package,
-                                   "copy" if isinstance(source, str) else "upload", force)
+                                   "copy" if isinstance(source, str) else "upload", force, found.get(package.filename))
         plan.staged.append(Staged(package, action, source))
     plan.change = IndexChange(add=tuple(s.package for s in plan.staged), base=base)
     return plan
 
 
-def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str, force: bool) -> str:
-    """``action`` if the file is new, ``keep`` if the same bytes are there, ``replace`` if forced."""
-    there = storage.stat(key)
+def _stats_of_unvouched(storage: Storage, channel: str, index: Index, packages: list[PackageInfo],
+                        present: set[str]) -> dict[str, Stat | None]:
+    """Size and SHA-1 of the listed files of ``packages`` that the index does not name with their bytes.
+
+    A file missing from the listing is not there (listings are strongly consistent): no
+    need to ask about it, nor about one the index names (it was verified when indexed).
+    """
+    names = [package.filename for package in packages if package.filename in present
+             and not _indexed_as(index, package)]
+    return dict(zip(names, run_all(names, lambda name: storage.stat(f"{channel}/{name}"))))
+
+
+def _indexed_as(index: Index, package: PackageInfo) -> bool:
+    current = index.get(package.plugin_id)
+    return current is not None and current["filename"] == package.filename and stat_of(current) == stat_of(package)
+
+
+def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str, force: bool,
+                  there: Stat | None) -> str:
+    """``action`` if the file is new (``there``: None), ``keep`` if the same bytes are there, ``replace`` if forced."""
     if there is None:
         return action
     if there == stat_of(package):
@@ -227,13 +245,15 @@ def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str]
     if not plugin_ids:
         raise ToolchainError("name the plugin ids to promote")
     index = read_index(storage, source).index
-    sources = []
+    entries = []
     for plugin_id in plugin_ids:
         entry = index.get(plugin_id)
         if entry is None:
             raise ToolchainError(f"no plugin {plugin_id!r} in the {source} channel",
                                  storage.url(index_key(source)))
-        sources.append((fetch_indexed(storage, source, plugin_id, entry), f"{source}/{entry['filename']}"))
+        entries.append((plugin_id, entry))
+    packages = run_all(entries, lambda pair: fetch_indexed(storage, source, *pair))
+    sources = [(package, f"{source}/{entry['filename']}") for package, (_, entry) in zip(packages, entries)]
     return plan_publish(storage, dest, sources, force)
 
 
@@ -327,10 +347,9 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     """Carry out a plan in the safe order: stage, archive, index (compare-and-swap), tidy."""
     progress = progress or TransferProgress()
     storage, channel, outcome = plan.storage, plan.channel, Outcome()
-    for staged in plan.staged:
-        if staged.action != "keep":
-            _stage(storage, channel, staged, progress)
-            outcome.transferred.append(staged.package.filename)
+    transfers = [staged for staged in plan.staged if staged.action != "keep"]
+    run_all(transfers, lambda staged: _stage(storage, channel, staged, progress), progress)
+    outcome.transferred += [staged.package.filename for staged in transfers]
     guard = _Guard(plan, outcome, progress)
 
     def before_write(current: ChannelIndex, new: Index) -> None:
@@ -373,11 +392,14 @@ class _Guard:
         if not self.files:
             return
         present = set(storage.list(channel))
-        for staged in self.plan.staged:
-            if staged.package.filename not in present:
-                self.progress.note(f"{storage.url(f'{channel}/{staged.package.filename}')} is missing: putting it back")
-                _stage(storage, channel, staged, self.progress)
-                self.outcome.transferred.append(staged.package.filename)
+        missing = [staged for staged in self.plan.staged if staged.package.filename not in present]
+
+        def put_back(staged: Staged) -> None:
+            self.progress.note(f"{storage.url(f'{channel}/{staged.package.filename}')} is missing: putting it back")
+            _stage(storage, channel, staged, self.progress)
+
+        run_all(missing, put_back, self.progress)
+        self.outcome.transferred += [staged.package.filename for staged in missing]
 
     def release(self) -> None:
         if self.held is not None:
@@ -407,19 +429,21 @@ def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferPro
 def archive(storage: Storage, channel: str, entries: list[tuple[str, dict]], force: bool,
             progress: TransferProgress) -> None:
     """Copy packages of a channel (given with their index entries) into the archive channel, check and index them."""
-    packages = []
-    for plugin_id, entry in entries:
+    def archive_one(pair: tuple[str, dict]) -> PackageInfo:
+        plugin_id, entry = pair
         source, key, expected = f"{channel}/{entry['filename']}", f"{ARCHIVE}/{entry['filename']}", stat_of(entry)
         there = storage.stat(key)
         if there == expected:
-            packages.append(fetch_indexed(storage, ARCHIVE, plugin_id, entry, rules=False))
-            continue
+            return fetch_indexed(storage, ARCHIVE, plugin_id, entry, rules=False)
         if there is not None and not force:
             raise ToolchainError(f"cannot archive {storage.url(source)}: the archive holds other bytes under "
                                  "that name (use --force to replace them)", storage.url(key))
-        packages.append(fetch_indexed(storage, channel, plugin_id, entry, rules=False))
+        package = fetch_indexed(storage, channel, plugin_id, entry, rules=False)
         storage.copy(source, key, expected)
         progress.note(f"archived {storage.url(source)} -> {storage.url(key)}")
+        return package
+
+    packages = run_all(entries, archive_one, progress)
     if packages:
         update_index(storage, ARCHIVE, lambda current: IndexChange(add=tuple(packages)).apply(current, ARCHIVE))
 

@@ -16,6 +16,7 @@ from repo.fileutil import sha1_file, write_atomic
 from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.publish.channel import ChannelIndex, read_index
+from repo.publish.concurrency import run_all
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.plan import ABSENT, Plan, download_package, plan_publish, stat_of
 from repo.publish.storage import Stat, Storage
@@ -62,10 +63,14 @@ def download_stable(storage: Storage, stable_dir: Path, progress: TransferProgre
     progress = progress or TransferProgress()
     mirror = mirror or plan_download(storage, stable_dir)
     current = mirror.current
-    for plugin_id, entry in mirror.download:
+
+    def download(pair: tuple[str, dict]) -> None:
+        plugin_id, entry = pair
         key = f"{STABLE}/{entry['filename']}"
         with progress.transfer("downloaded", storage.url(key), entry["dsize"]):
             download_package(storage, key, stat_of(entry), stable_dir / entry["filename"], (plugin_id, entry))
+
+    run_all(mirror.download, download, progress)
     if current.data is None:
         (stable_dir / INDEX_NAME).unlink(missing_ok=True)
     else:
