@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo.errors import ToolchainError
-from repo.fileutil import read_file
+from repo.fileutil import read_file, sha1_file
 from repo.package.archive import PackageInfo, read_package
 from repo.package.checks import inspect_package, inspect_package_stream
 from repo.package.index import INDEX_NAME, Index, entry_for, package_mismatch
@@ -45,6 +45,29 @@ from repo.ui.progress import TransferProgress, format_bytes
 
 ARCHIVE = "archive"
 ABSENT = "absent"  # the base of a replacement made when the channel had no index
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel as a plan sees it: its index and the files of its folder, read together."""
+
+    current: ChannelIndex
+    present: frozenset[str]
+
+    def holds(self, plugin_id: str, entry: dict) -> bool:
+        """Whether the channel indexes exactly ``entry`` and has its file: bytes checked when they were indexed."""
+        return self.current.index.get(plugin_id) == entry and entry["filename"] in self.present
+
+
+def view_channel(storage: Storage, channel: str) -> ChannelView:
+    index, names = run_all([lambda: read_index(storage, channel), lambda: storage.list(channel)], lambda read: read())
+    return ChannelView(index, frozenset(names))
+
+
+def indexed_package(plugin_id: str, entry: dict) -> PackageInfo:
+    """The package an index entry describes, as checking its file gave it when it was indexed."""
+    info = {key: value for key, value in entry.items() if key not in ("filename", "dsize", "sha1sum")}
+    return PackageInfo(plugin_id, info, entry["filename"], entry["dsize"], entry["sha1sum"])
 
 
 def stat_of(package: PackageInfo | dict) -> Stat:
@@ -159,14 +182,16 @@ def dropped_entries(before: Index, after: Index, staged: list[Staged]) -> list[t
 # --- planning -------------------------------------------------------------------------------
 
 def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo, Path | str]],
-                 force: bool = False, base: str | None = None) -> Plan:
+                 force: bool = False, base: str | None = None, view: ChannelView | None = None) -> Plan:
     """Plan putting checked packages (with a local file or repository key each) into a channel.
 
     Merges them into the channel's index (a package older than the indexed version is
     left out); with ``base``, the index becomes exactly these packages instead.
+    ``view``: the channel as the caller just read it.
     """
-    plan = Plan(storage, check_channel(channel), read_index(storage, channel), force=force)
-    present = set(storage.list(channel))
+    view = view or view_channel(storage, check_channel(channel))
+    plan = Plan(storage, check_channel(channel), view.current, force=force)
+    present = view.present
     found = _stats_of_unvouched(storage, channel, plan.before.index, [package for package, _ in sources], present)
     for package, source in sources:
         current = plan.before.index.get(package.plugin_id)
@@ -219,20 +244,36 @@ def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str,
                          "replace it)", storage.url(key))
 
 
-def local_packages(packages_dir: Path) -> list[tuple[PackageInfo, Path]]:
-    """The packages a local ``plugins.db`` names, each checked and matched against its entry."""
+def local_packages(packages_dir: Path, published: ChannelView | None = None) -> list[tuple[PackageInfo, Path]]:
+    """The packages a local ``plugins.db`` names, each checked and matched against its entry.
+
+    A package ``published`` already holds with these very bytes is not checked again
+    (it was when it was indexed there): only its SHA-1 is.
+    """
     index_path = packages_dir / INDEX_NAME
     index = Index.from_bytes(read_file(index_path), str(index_path))
-    packages = []
-    for plugin_id, entry in index.items():
+
+    def checked(pair: tuple[str, dict]) -> tuple[PackageInfo, Path]:
+        plugin_id, entry = pair
         path = packages_dir / entry["filename"]
-        packages.append((matching(inspect_package(path), plugin_id, entry, path), path))
-    return packages
+        if published is not None and published.holds(plugin_id, entry) and _has_bytes(path, stat_of(entry)):
+            return indexed_package(plugin_id, entry), path
+        return matching(inspect_package(path), plugin_id, entry, path), path
+
+    return run_all(list(index.items()), checked)
+
+
+def _has_bytes(path: Path, expected: Stat) -> bool:
+    try:
+        return path.stat().st_size == expected.size and sha1_file(path) == expected.sha1
+    except OSError:
+        return False  # checking it says what is wrong
 
 
 def plan_upload(storage: Storage, packages_dir: Path, force: bool = False) -> Plan:
     """Plan publishing the packages of ``<build-dir>/dev`` to the dev channel."""
-    return plan_publish(storage, "dev", local_packages(packages_dir), force)
+    view = view_channel(storage, "dev")
+    return plan_publish(storage, "dev", local_packages(packages_dir, view), force, view=view)
 
 
 def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str], force: bool = False) -> Plan:
@@ -244,7 +285,8 @@ def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str]
         raise ToolchainError(f"cannot promote from {source} to itself")
     if not plugin_ids:
         raise ToolchainError("name the plugin ids to promote")
-    index = read_index(storage, source).index
+    index, view = run_all([lambda: read_index(storage, source).index, lambda: view_channel(storage, dest)],
+                          lambda read: read())
     entries = []
     for plugin_id in plugin_ids:
         entry = index.get(plugin_id)
@@ -252,9 +294,14 @@ def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str]
             raise ToolchainError(f"no plugin {plugin_id!r} in the {source} channel",
                                  storage.url(index_key(source)))
         entries.append((plugin_id, entry))
-    packages = run_all(entries, lambda pair: fetch_indexed(storage, source, *pair))
+
+    def checked(pair: tuple[str, dict]) -> PackageInfo:
+        """The source package, fetched and checked unless the destination already holds these bytes."""
+        return indexed_package(*pair) if view.holds(*pair) else fetch_indexed(storage, source, *pair)
+
+    packages = run_all(entries, checked)
     sources = [(package, f"{source}/{entry['filename']}") for package, (_, entry) in zip(packages, entries)]
-    return plan_publish(storage, dest, sources, force)
+    return plan_publish(storage, dest, sources, force, view=view)
 
 
 def plan_remove(storage: Storage, channel: str, plugin_ids: list[str]) -> Plan:
