@@ -95,5 +95,16 @@ def s3_client(endpoint_url: str | None = None):
     if endpoint_from_env or endpoint_url:
         # S3-compatible servers (MinIO, Ceph, ...) generally want bucket names in the path.
         options["s3"] = {"addressing_style": "path"}
-    return boto3.session.Session().client(
+    client = boto3.session.Session().client(
         "s3", endpoint_url=None if endpoint_from_env else endpoint_url or None, config=Config(**options))
+    client.meta.events.register_last("before-call.s3", _no_expect_continue)
+    return client
+
+
+def _no_expect_continue(params: dict, **kwargs) -> None:
+    """Send a PUT's body at once: botocore's ``Expect: 100-continue`` costs a round trip per file.
+
+    It spares sending a body the server would refuse; ours are packages and indexes of a
+    few MB at most, where a round trip costs more than the rare wasted body.
+    """
+    params["headers"].pop("Expect", None)

@@ -49,7 +49,7 @@ ABSENT = "absent"  # the base of a replacement made when the channel had no inde
 
 @dataclass(frozen=True)
 class ChannelView:
-    """A channel as a plan sees it: its index and the files of its folder, read together."""
+    """A channel as a plan sees it: its index, and the files of its folder listed right after."""
 
     current: ChannelIndex
     present: frozenset[str]
@@ -60,8 +60,7 @@ class ChannelView:
 
 
 def view_channel(storage: Storage, channel: str) -> ChannelView:
-    index, names = run_all([lambda: read_index(storage, channel), lambda: storage.list(channel)], lambda read: read())
-    return ChannelView(index, frozenset(names))
+    return ChannelView(read_index(storage, channel), frozenset(storage.list(channel)))
 
 
 def indexed_package(plugin_id: str, entry: dict) -> PackageInfo:
@@ -125,6 +124,7 @@ class Plan:
     change: IndexChange = IndexChange()
     force: bool = False
     notes: list[str] = field(default_factory=list)
+    listed: frozenset[str] | None = None  # the channel's files, listed with ``before`` (None: not listed)
 
     @property
     def after(self) -> Index:
@@ -190,7 +190,7 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
     ``view``: the channel as the caller just read it.
     """
     view = view or view_channel(storage, check_channel(channel))
-    plan = Plan(storage, check_channel(channel), view.current, force=force)
+    plan = Plan(storage, check_channel(channel), view.current, force=force, listed=view.present)
     present = view.present
     found = _stats_of_unvouched(storage, channel, plan.before.index, [package for package, _ in sources], present)
     for package, source in sources:
@@ -408,13 +408,23 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     with guard:
         update = update_index(storage, channel,
                               lambda current: plan.change.apply(current, storage.url(index_key(channel))),
-                              before_write)
-        if not update.written:
+                              before_write, known=plan.before)
+        # Nothing written and the index still the one planned on: the plan's listing, taken
+        # with it, shows what is there (no index naming a missing file, nothing to tidy).
+        as_planned = not update.written and update.before.data == plan.before.data
+        if not update.written and not as_planned:
             guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
     outcome.index, outcome.index_written = update.after, update.written
-    known = {s.package.filename: s.package for s in plan.staged}
-    outcome.deleted = tidy(storage, channel, known, plan.change, progress)
+    if not as_planned or _unindexed_packages(plan):
+        known = {s.package.filename: s.package for s in plan.staged}
+        outcome.deleted = tidy(storage, channel, known, plan.change, progress)
     return outcome
+
+
+def _unindexed_packages(plan: Plan) -> bool:
+    """Whether the plan's listing has packages its index does not name (tidy's candidates), or is unknown."""
+    named = plan.before.index.filenames()
+    return plan.listed is None or any(name.endswith(PACKAGE_SUFFIX) and name not in named for name in plan.listed)
 
 
 class _Guard:
