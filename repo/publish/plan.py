@@ -58,6 +58,14 @@ class ChannelView:
         """Whether the channel indexes exactly ``entry`` and has its file: bytes checked when they were indexed."""
         return self.current.index.get(plugin_id) == entry and entry["filename"] in self.present
 
+    def held(self, path: Path) -> PackageInfo | None:
+        """The package the channel indexes and holds under ``path``'s name, if ``path`` has its very bytes."""
+        for plugin_id, entry in self.current.index.items():
+            if entry["filename"] == path.name:
+                return indexed_package(plugin_id, entry) if self.holds(plugin_id, entry) \
+                    and _has_bytes(path, stat_of(entry)) else None
+        return None
+
 
 def view_channel(storage: Storage, channel: str) -> ChannelView:
     return ChannelView(read_index(storage, channel), frozenset(storage.list(channel)))
@@ -256,9 +264,8 @@ def local_packages(packages_dir: Path, published: ChannelView | None = None) -> 
     def checked(pair: tuple[str, dict]) -> tuple[PackageInfo, Path]:
         plugin_id, entry = pair
         path = packages_dir / entry["filename"]
-        if published is not None and published.holds(plugin_id, entry) and _has_bytes(path, stat_of(entry)):
-            return indexed_package(plugin_id, entry), path
-        return matching(inspect_package(path), plugin_id, entry, path), path
+        package = published.held(path) if published is not None else None
+        return matching(package or inspect_package(path), plugin_id, entry, path), path
 
     return run_all(list(index.items()), checked)
 
@@ -415,16 +422,22 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
         if not update.written and not as_planned:
             guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
     outcome.index, outcome.index_written = update.after, update.written
-    if not as_planned or _unindexed_packages(plan):
+    if _may_tidy(plan, outcome):
         known = {s.package.filename: s.package for s in plan.staged}
         outcome.deleted = tidy(storage, channel, known, plan.change, progress)
     return outcome
 
 
-def _unindexed_packages(plan: Plan) -> bool:
-    """Whether the plan's listing has packages its index does not name (tidy's candidates), or is unknown."""
-    named = plan.before.index.filenames()
-    return plan.listed is None or any(name.endswith(PACKAGE_SUFFIX) and name not in named for name in plan.listed)
+def _may_tidy(plan: Plan, outcome: Outcome) -> bool:
+    """Whether tidy may find a package to delete: one the plan's listing shows unindexed, or this run left.
+
+    Packages others leave unindexed meanwhile are theirs to tidy (or the next run's).
+    """
+    if plan.listed is None or outcome.archived:
+        return True
+    indexed, named = plan.before.index.filenames(), outcome.index.filenames()
+    return any(name.endswith(PACKAGE_SUFFIX) and name not in indexed for name in plan.listed) or \
+        any(staged.package.filename not in named for staged in plan.staged)
 
 
 class _Guard:

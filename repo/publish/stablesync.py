@@ -18,7 +18,14 @@ from repo.package.index import INDEX_NAME, Index
 from repo.publish.channel import ChannelIndex, read_index
 from repo.publish.concurrency import run_all
 from repo.publish.httpmeta import PACKAGE_SUFFIX
-from repo.publish.plan import ABSENT, Plan, download_package, plan_publish, stat_of
+from repo.publish.plan import (
+    ABSENT,
+    Plan,
+    download_package,
+    plan_publish,
+    stat_of,
+    view_channel,
+)
 from repo.publish.storage import Stat, Storage
 from repo.ui.progress import TransferProgress, format_bytes
 
@@ -84,10 +91,12 @@ def download_stable(storage: Storage, stable_dir: Path, progress: TransferProgre
 def plan_upload_stable(storage: Storage, stable_dir: Path, force: bool = False) -> Plan:
     """Plan making the stable channel exactly the packages of ``stable_dir`` (highest version per id)."""
     base = _origin(storage, stable_dir)
-    packages = [inspect_package(path) for path in sorted(stable_dir.glob(f"*{PACKAGE_SUFFIX}"))]
+    view = view_channel(storage, STABLE)  # packages it holds with the same bytes need no checking again
+    packages = run_all(sorted(stable_dir.glob(f"*{PACKAGE_SUFFIX}")),
+                       lambda path: view.held(path) or inspect_package(path))
     index = Index.from_packages(packages)
     chosen = [p for p in packages if p.filename in index.filenames()]
-    plan = plan_publish(storage, STABLE, [(p, stable_dir / p.filename) for p in chosen], force, base=base)
+    plan = plan_publish(storage, STABLE, [(p, stable_dir / p.filename) for p in chosen], force, base=base, view=view)
     plan.notes += [f"{p.filename} not published: {stable_dir} has the newer "
                    f"{p.plugin_id} {index.get(p.plugin_id)['version']}" for p in packages if p not in chosen]
     return plan
