@@ -18,6 +18,7 @@ the claims (repo.publish.claims) keep it so when a removal runs at the same time
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from repo.publish.channel import (
     update_index,
 )
 from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, released_after_failure, wait_for_deletions
-from repo.publish.concurrency import run_all
+from repo.publish.concurrency import CHECKING, run_all
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import PACKAGE_SIZE
 from repo.publish.storage import Stat, Storage, download_verified
@@ -60,11 +61,14 @@ class ChannelView:
 
     def held(self, path: Path) -> PackageInfo | None:
         """The package the channel indexes and holds under ``path``'s name, if ``path`` has its very bytes."""
-        for plugin_id, entry in self.current.index.items():
-            if entry["filename"] == path.name:
-                return indexed_package(plugin_id, entry) if self.holds(plugin_id, entry) \
-                    and _has_bytes(path, stat_of(entry)) else None
-        return None
+        plugin_id, entry = self._by_filename.get(path.name, (None, None))
+        if plugin_id is None or not self.holds(plugin_id, entry) or not _has_bytes(path, stat_of(entry)):
+            return None
+        return indexed_package(plugin_id, entry)
+
+    @functools.cached_property
+    def _by_filename(self) -> dict[str, tuple[str, dict]]:
+        return {entry["filename"]: (plugin_id, entry) for plugin_id, entry in self.current.index.items()}
 
 
 def view_channel(storage: Storage, channel: str) -> ChannelView:
@@ -222,7 +226,7 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
 
 
 def _stats_of_unvouched(storage: Storage, channel: str, index: Index, packages: list[PackageInfo],
-                        present: set[str]) -> dict[str, Stat | None]:
+                        present: frozenset[str]) -> dict[str, Stat | None]:
     """Size and SHA-1 of the listed files of ``packages`` that the index does not name with their bytes.
 
     A file missing from the listing is not there (listings are strongly consistent): no
@@ -265,7 +269,10 @@ def local_packages(packages_dir: Path, published: ChannelView | None = None) -> 
         plugin_id, entry = pair
         path = packages_dir / entry["filename"]
         package = published.held(path) if published is not None else None
-        return matching(package or inspect_package(path), plugin_id, entry, path), path
+        if package is None:
+            with CHECKING:
+                package = inspect_package(path)
+        return matching(package, plugin_id, entry, path), path
 
     return run_all(list(index.items()), checked)
 
@@ -351,7 +358,7 @@ def download_package(storage: Storage, key: str, expected: Stat, dest: Path,
         path = Path(folder) / dest.name
         with open(path, "wb") as out:
             download_verified(storage, key, out, expected)
-        with open(path, "rb") as raw:
+        with open(path, "rb") as raw, CHECKING:
             read = inspect_package_stream if rules else read_package
             package = read(raw, dest.name, storage.url(key), expected.size)
         if described_by is not None:
@@ -417,7 +424,7 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
                               lambda current: plan.change.apply(current, storage.url(index_key(channel))),
                               before_write, known=plan.before)
         # Nothing written and the index still the one planned on: the plan's listing, taken
-        # with it, shows what is there (no index naming a missing file, nothing to tidy).
+        # with it, shows its files there (no index naming a missing file to repair).
         as_planned = not update.written and update.before.data == plan.before.data
         if not update.written and not as_planned:
             guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired

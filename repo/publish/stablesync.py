@@ -13,10 +13,11 @@ from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
+from repo.package.archive import PackageInfo
 from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.publish.channel import ChannelIndex, read_index
-from repo.publish.concurrency import run_all
+from repo.publish.concurrency import CHECKING, run_all
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.plan import (
     ABSENT,
@@ -92,14 +93,18 @@ def plan_upload_stable(storage: Storage, stable_dir: Path, force: bool = False) 
     """Plan making the stable channel exactly the packages of ``stable_dir`` (highest version per id)."""
     base = _origin(storage, stable_dir)
     view = view_channel(storage, STABLE)  # packages it holds with the same bytes need no checking again
-    packages = run_all(sorted(stable_dir.glob(f"*{PACKAGE_SUFFIX}")),
-                       lambda path: view.held(path) or inspect_package(path))
+    packages = run_all(sorted(stable_dir.glob(f"*{PACKAGE_SUFFIX}")), lambda path: view.held(path) or _checked(path))
     index = Index.from_packages(packages)
     chosen = [p for p in packages if p.filename in index.filenames()]
     plan = plan_publish(storage, STABLE, [(p, stable_dir / p.filename) for p in chosen], force, base=base, view=view)
     plan.notes += [f"{p.filename} not published: {stable_dir} has the newer "
                    f"{p.plugin_id} {index.get(p.plugin_id)['version']}" for p in packages if p not in chosen]
     return plan
+
+
+def _checked(path: Path) -> PackageInfo:
+    with CHECKING:
+        return inspect_package(path)
 
 
 def record_upload(storage: Storage, stable_dir: Path, index: Index) -> None:
