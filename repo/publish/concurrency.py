@@ -26,9 +26,10 @@ from repo.ui.progress import TransferProgress
 # boto3's default connection pool (max_pool_connections) holds 10 connections: as many transfers at once.
 TRANSFERS = 10
 
-# The package checks parse Python with ``ast``, which CPython 3.11 does not make safe to
-# run in two threads at once ("SystemError: AST constructor recursion depth mismatch"):
-# checks hold this lock, taking turns while the transfers around them go on.
+# The package checks are not thread-safe: they parse Python with ``ast``, which CPython
+# 3.11 does not make safe in two threads at once ("SystemError: AST constructor recursion
+# depth mismatch"), and record compiler warnings with ``warnings.catch_warnings``, which
+# is process-wide. Checks hold this lock, taking turns while the transfers go on.
 CHECKING = threading.Lock()
 
 Item = TypeVar("Item")
