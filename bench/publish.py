@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from timing import timed  # noqa: E402
 
+from repo.build import buildfolder  # noqa: E402
 from repo.build.packaging import pack  # noqa: E402
 from repo.fileutil import write_atomic  # noqa: E402
 from repo.package.checks import inspect_package  # noqa: E402
@@ -50,6 +51,7 @@ for path in sorted(Path(sys.argv[1]).iterdir()):
 SCENARIOS = {"first": "first publish", "noop": "no-op republish", "changed": "one plugin changed",
              "promote": "promote all to stable"}
 INV = [sys.executable, "-m", "invoke", "--search-root", str(ROOT)]
+PLUGINS = ROOT / "plugins"  # what the build folders are marked as built from (`inv upload` checks it)
 
 
 # ---------------------------------------------------------------- the packages
@@ -79,9 +81,10 @@ class PackageSets:
     bumped: Path  # the same with plugin 0 at 1.1
 
     def reset(self, dev: Path) -> None:
-        """``dev`` holds the base set, files as old as when they were built."""
-        shutil.rmtree(dev, ignore_errors=True)
+        """``dev`` holds the base set, files as old as when they were built, in a build folder of PLUGINS."""
+        shutil.rmtree(dev.parent, ignore_errors=True)
         shutil.copytree(self.base, dev)
+        buildfolder.claim(dev.parent, PLUGINS)
 
     def change_one(self, dev: Path) -> None:
         """What a rebuild after a change to plugin 0 leaves: its new package and a new index, written now."""
@@ -95,6 +98,10 @@ class PackageSets:
 
 
 # ---------------------------------------------------------------- measuring
+
+def build_args(build: Path) -> list[str]:
+    return ["--build-dir", str(build), "--plugins-dir", str(PLUGINS)]
+
 
 @dataclass(frozen=True)
 class Tool:
@@ -140,7 +147,7 @@ def local_section(sets: PackageSets, work: Path, runs: int, env: dict) -> dict:
     repos = (work / f"repo-{n}" for n in itertools.count())
     return measure({
         "inv upload": Tool(lambda: str(next(repos)), lambda build, repo: INV + ["upload", "--repo", repo,
-                                                                                "--build-dir", str(build)]),
+                                                                                *build_args(build)]),
         "classic": Tool(lambda: str(next(repos)), lambda build, repo: ["rsync", "-a", "--delete", "--mkpath",
                                                                        f"{build}/dev/", f"{repo}/dev/"]),
     }, sets, work, runs, env, "local")
@@ -151,7 +158,7 @@ def s3_section(sets: PackageSets, work: Path, runs: int, env: dict, endpoint: st
 
     return measure({
         "inv upload": Tool(lambda: new_bucket(endpoint), lambda build, bucket: INV + [
-            "upload", "--repo", f"s3://{bucket}", "--build-dir", str(build)]),
+            "upload", "--repo", f"s3://{bucket}", *build_args(build)]),
         "classic": Tool(lambda: new_bucket(endpoint), lambda build, bucket: [
             sys.executable, "-c", S3_CLASSIC, str(build / "dev"), bucket]),
     }, sets, work, runs, env, "s3")
@@ -162,7 +169,7 @@ def network_section(sets: PackageSets, work: Path, runs: int, env: dict, endpoin
 
     ids = sets.plugin_ids()
     tools = {"inv": Tool(lambda: new_bucket(endpoint),
-                         lambda build, bucket: INV + ["upload", "--repo", f"s3://{bucket}", "--build-dir", str(build)],
+                         lambda build, bucket: INV + ["upload", "--repo", f"s3://{bucket}", *build_args(build)],
                          lambda bucket: INV + ["promote", "--repo", f"s3://{bucket}", *ids])}
     if shutil.which("s5cmd"):
         s5cmd = ["s5cmd", "--endpoint-url", url]

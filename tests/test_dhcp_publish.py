@@ -88,11 +88,11 @@ def test_the_generated_bundle_passes_its_own_checks(bundle):
     check_bundle(bundle.read_bytes(), bundle)
 
 
-@pytest.mark.parametrize("allowed", range(7))
+@pytest.mark.parametrize("allowed", range(5))
 def test_an_interrupted_publish_keeps_the_old_bundle(fault_proxy, moto_endpoint, monkeypatch, tmp_path, bundle,
                                                      allowed):
     """Cut the S3 connection after each request of the publish in turn (get the published bundle to compare
-    vendors, stat, put, verify, copy, verify, delete)."""
+    vendors, stat, put and copy, each verified by the SHA-1 the server answers, delete)."""
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # fail at once: no retry hides the fault
     storage = open_repository(f"s3://{new_bucket(moto_endpoint)}/plugins")
     old = crafted(tmp_path / "old.tar.bz2", GOOD)
@@ -102,7 +102,7 @@ def test_an_interrupted_publish_keeps_the_old_bundle(fault_proxy, moto_endpoint,
         publish_bundle(storage, bundle, progress=quiet())
     fault_proxy.heal()
     assert storage.get(BUNDLE_KEY) in (old.read_bytes(), bundle.read_bytes())  # never anything else
-    if allowed < 5:  # cut before the copy over the old bundle: it is still there
+    if allowed < 4:  # cut before the copy over the old bundle: it is still there
         assert storage.get(BUNDLE_KEY) == old.read_bytes()
         assert publish_bundle(storage, bundle, progress=quiet()) == f"published {storage.url(BUNDLE_KEY)}; " \
                                                                     "vendors +digium"

@@ -222,6 +222,66 @@ def test_s3_stat_of_an_object_written_without_checksum_hashes_it(aws_env, moto_e
     assert open_repository(f"s3://{bucket}").stat("dev/old.tar.bz2") == Stat.of(b"legacy")
 
 
+def _answers(storage, operation: str, rewrite) -> list[str]:
+    """The operations the storage's client sends, the parsed answers to ``operation`` passed through ``rewrite``."""
+    sent = []
+    storage.client.meta.events.register("before-send.s3.*", lambda event_name, **kw: sent.append(event_name))
+    storage.client.meta.events.register(f"after-call.s3.{operation}", lambda parsed, **kw: rewrite(parsed))
+    return sent
+
+
+@pytest.mark.parametrize("operation", ["PutObject", "CopyObject"])
+def test_s3_writes_are_checked_against_the_sha1_the_server_reports(aws_env, moto_endpoint, operation):
+    """A server reporting that it stored other bytes than those sent: the write does not count."""
+    from repo.publish.storage import VerificationFailed
+    from tests.s3server import new_bucket
+
+    storage = open_repository(f"s3://{new_bucket(moto_endpoint)}")
+    storage.put("dev/a.tar.bz2", b"package bytes")
+    other = "Y3gowDquOK9jnMchIA8lhIZOh5c="  # base64 of the SHA-1 of b"something else"
+
+    def damaged(parsed: dict) -> None:
+        (parsed.get("CopyObjectResult") or parsed)["ChecksumSHA1"] = other
+
+    sent = _answers(storage, operation, damaged)
+    with pytest.raises(VerificationFailed, match=r"expected sha1 [0-9a-f]{40}, but the server stored sha1 "
+                                                 r"637828c03aae38af639cc721200f2584864e8797$"):
+        if operation == "PutObject":
+            storage.put("dev/b.tar.bz2", b"package bytes")
+        else:
+            storage.copy("dev/a.tar.bz2", "stable/a.tar.bz2", Stat.of(b"package bytes"))
+    assert sent == [f"before-send.s3.{operation}"]  # the answer is the check: no HEAD after it
+
+
+@pytest.mark.parametrize("operation", ["PutObject", "CopyObject"])
+def test_s3_writes_to_a_server_reporting_no_sha1_are_checked_with_a_head(aws_env, moto_endpoint, operation):
+    from tests.s3server import new_bucket
+
+    storage = open_repository(f"s3://{new_bucket(moto_endpoint)}")
+    storage.put("dev/a.tar.bz2", b"package bytes")
+    sent = _answers(storage, operation, lambda parsed: (parsed.get("CopyObjectResult") or parsed).pop("ChecksumSHA1"))
+    if operation == "PutObject":
+        storage.put("dev/b.tar.bz2", b"package bytes")
+    else:
+        storage.copy("dev/a.tar.bz2", "stable/a.tar.bz2", Stat.of(b"package bytes"))
+    assert sent == [f"before-send.s3.{operation}", "before-send.s3.HeadObject"]
+    with pytest.raises(ToolchainError, match="verification failed"):
+        storage.copy("dev/a.tar.bz2", "archive/a.tar.bz2", Stat.of(b"what the index promised"))
+
+
+def test_s3_puts_send_their_body_without_waiting_for_100_continue(aws_env, moto_endpoint):
+    """botocore's Expect: 100-continue costs a round trip per file."""
+    from tests.s3server import new_bucket
+
+    storage = open_repository(f"s3://{new_bucket(moto_endpoint)}")
+    headers = []
+    storage.client.meta.events.register("before-send.s3.PutObject",
+                                        lambda request, **kw: headers.append(dict(request.headers)))
+    storage.put("dev/a.tar.bz2", b"package bytes", lambda done: None)
+    storage.put("dev/b.tar.bz2", b"package bytes")
+    assert len(headers) == 2 and not any("Expect" in sent for sent in headers)
+
+
 def test_http_meta_rules():
     assert http_meta("stable/plugins.db").content_type == "application/json"
     assert http_meta("archive/x-1.tar.bz2").cache_control == LONG_CACHE

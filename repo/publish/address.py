@@ -82,15 +82,29 @@ def s3_client(endpoint_url: str | None = None):
     import boto3
     from botocore.config import Config
 
+    from repo.publish.concurrency import TRANSFERS
+
     endpoint_from_env = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     retries = {}
     if "AWS_RETRY_MODE" not in os.environ:
         retries["mode"] = "standard"
     if "AWS_MAX_ATTEMPTS" not in os.environ:
         retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
-    options = {"retries": retries, "connect_timeout": 10, "read_timeout": 60}
+    # One connection for each transfer a publish runs at once (repo.publish.concurrency).
+    options = {"retries": retries, "connect_timeout": 10, "read_timeout": 60, "max_pool_connections": TRANSFERS}
     if endpoint_from_env or endpoint_url:
         # S3-compatible servers (MinIO, Ceph, ...) generally want bucket names in the path.
         options["s3"] = {"addressing_style": "path"}
-    return boto3.session.Session().client(
+    client = boto3.session.Session().client(
         "s3", endpoint_url=None if endpoint_from_env else endpoint_url or None, config=Config(**options))
+    client.meta.events.register_last("before-call.s3", _no_expect_continue)
+    return client
+
+
+def _no_expect_continue(params: dict, **kwargs) -> None:
+    """Send a PUT's body at once: botocore's ``Expect: 100-continue`` costs a round trip per file.
+
+    It spares sending a body the server would refuse; ours are packages and indexes of a
+    few MB at most, where a round trip costs more than the rare wasted body.
+    """
+    params["headers"].pop("Expect", None)

@@ -131,15 +131,21 @@ class IndexUpdate:
 
 
 def update_index(storage: Storage, channel: str, change: Callable[[ChannelIndex], Index],
-                 before_write: Callable[[ChannelIndex, Index], None] | None = None) -> IndexUpdate:
+                 before_write: Callable[[ChannelIndex, Index], None] | None = None,
+                 known: ChannelIndex | None = None) -> IndexUpdate:
     """Apply ``change`` to the channel's current index until the write wins; write nothing if unchanged.
 
     ``before_write(current, new)`` runs before each write attempt (e.g. to archive what
-    the new index stops naming): it must be safe to repeat.
+    the new index stops naming): it must be safe to repeat. ``known``: the index as the
+    caller read it moments ago, the first attempt's (one read less; if it is no longer
+    current, that attempt's write is a Conflict and the next one reads it again). A
+    change that leaves it as it is, is judged again on the index read now.
     """
     for attempt in range(MAX_ATTEMPTS):
-        current = read_index(storage, channel)
+        current = known if attempt == 0 and known is not None else read_index(storage, channel)
         new = change(current)
+        if new == current.index and current is known:
+            continue
         if new == current.index:
             refresh_catalog(storage, channel, current)
             return IndexUpdate(current, new, False)

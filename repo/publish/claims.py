@@ -121,9 +121,7 @@ def released_after_failure(release: Callable[[], None], failed: bool) -> None:
 def find_claims(storage: Storage, channel: str, kind: str) -> list[Claim]:
     """The live claims of ``kind`` in the channel; expired ones are deleted on the way."""
     live = []
-    for claim in list_claims(storage, channel):
-        if claim.kind != kind:
-            continue
+    for claim in list_claims(storage, channel, kind):
         if claim.expired():
             storage.delete(claim.key)
         else:
@@ -131,12 +129,12 @@ def find_claims(storage: Storage, channel: str, kind: str) -> list[Claim]:
     return live
 
 
-def list_claims(storage: Storage, channel: str) -> list[Claim]:
-    """Every claim of the channel, expired or not (reading only)."""
+def list_claims(storage: Storage, channel: str, kind: str | None = None) -> list[Claim]:
+    """Every claim of the channel (of ``kind`` only, if given), expired or not (reading only)."""
     claims = []
     for name in storage.list(f"{channel}/{CLAIMS}"):
         found = _NAME.fullmatch(name)
-        if found is not None:
+        if found is not None and kind in (None, found.group(1)):
             key = f"{channel}/{CLAIMS}/{name}"
             claims.append(Claim(key, found.group(1), _files(storage, key), int(found.group(2)) / 1000))
     return claims

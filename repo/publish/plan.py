@@ -18,13 +18,14 @@ the claims (repo.publish.claims) keep it so when a removal runs at the same time
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo.errors import ToolchainError
-from repo.fileutil import read_file
+from repo.fileutil import read_file, sha1_file
 from repo.package.archive import PackageInfo, read_package
 from repo.package.checks import inspect_package, inspect_package_stream
 from repo.package.index import INDEX_NAME, Index, entry_for, package_mismatch
@@ -37,6 +38,7 @@ from repo.publish.channel import (
     update_index,
 )
 from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, released_after_failure, wait_for_deletions
+from repo.publish.concurrency import CHECKING, run_all
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import PACKAGE_SIZE
 from repo.publish.storage import Stat, Storage, download_verified
@@ -44,6 +46,39 @@ from repo.ui.progress import TransferProgress, format_bytes
 
 ARCHIVE = "archive"
 ABSENT = "absent"  # the base of a replacement made when the channel had no index
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel as a plan sees it: its index, and the files of its folder listed right after."""
+
+    current: ChannelIndex
+    present: frozenset[str]
+
+    def holds(self, plugin_id: str, entry: dict) -> bool:
+        """Whether the channel indexes exactly ``entry`` and has its file: bytes checked when they were indexed."""
+        return self.current.index.get(plugin_id) == entry and entry["filename"] in self.present
+
+    def held(self, path: Path) -> PackageInfo | None:
+        """The package the channel indexes and holds under ``path``'s name, if ``path`` has its very bytes."""
+        plugin_id, entry = self._by_filename.get(path.name, (None, None))
+        if plugin_id is None or not self.holds(plugin_id, entry) or not _has_bytes(path, stat_of(entry)):
+            return None
+        return indexed_package(plugin_id, entry)
+
+    @functools.cached_property
+    def _by_filename(self) -> dict[str, tuple[str, dict]]:
+        return {entry["filename"]: (plugin_id, entry) for plugin_id, entry in self.current.index.items()}
+
+
+def view_channel(storage: Storage, channel: str) -> ChannelView:
+    return ChannelView(read_index(storage, channel), frozenset(storage.list(channel)))
+
+
+def indexed_package(plugin_id: str, entry: dict) -> PackageInfo:
+    """The package an index entry describes, as checking its file gave it when it was indexed."""
+    info = {key: value for key, value in entry.items() if key not in ("filename", "dsize", "sha1sum")}
+    return PackageInfo(plugin_id, info, entry["filename"], entry["dsize"], entry["sha1sum"])
 
 
 def stat_of(package: PackageInfo | dict) -> Stat:
@@ -101,6 +136,7 @@ class Plan:
     change: IndexChange = IndexChange()
     force: bool = False
     notes: list[str] = field(default_factory=list)
+    listed: frozenset[str] | None = None  # the channel's files, listed with ``before`` (None: not listed)
 
     @property
     def after(self) -> Index:
@@ -158,22 +194,24 @@ def dropped_entries(before: Index, after: Index, staged: list[Staged]) -> list[t
 # --- planning -------------------------------------------------------------------------------
 
 def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo, Path | str]],
-                 force: bool = False, base: str | None = None) -> Plan:
+                 force: bool = False, base: str | None = None, view: ChannelView | None = None) -> Plan:
     """Plan putting checked packages (with a local file or repository key each) into a channel.
 
     Merges them into the channel's index (a package older than the indexed version is
     left out); with ``base``, the index becomes exactly these packages instead.
+    ``view``: the channel as the caller just read it.
     """
-    plan = Plan(storage, check_channel(channel), read_index(storage, channel), force=force)
-    present = set(storage.list(channel))
+    view = view or view_channel(storage, check_channel(channel))
+    plan = Plan(storage, check_channel(channel), view.current, force=force, listed=view.present)
+    present = view.present
+    found = _stats_of_unvouched(storage, channel, plan.before.index, [package for package, _ in sources], present)
     for package, source in sources:
         current = plan.before.index.get(package.plugin_id)
         if base is None and current is not None and Version(current["version"]) > Version(package.version):
             plan.notes.append(f"{package.filename} not published: {channel} has the newer "
                               f"{package.plugin_id} {current['version']}")
             continue
-        named = current is not None and current["filename"] == package.filename \
-            and stat_of(current) == stat_of(package)
+        named = _indexed_as(plan.before.index, package)
         if named and package.filename in present:
             action = "keep"  # an index names only packages verified in place: no need to ask the server
         else:
@@ -181,15 +219,32 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
                 plan.notes.append(f"{package.filename} is missing from {channel}/ although its index names it: "
                                   "putting it back")
             action = _stage_action(storage, f"{channel}/{package.filename}", package,
-                                   "copy" if isinstance(source, str) else "upload", force)
+                                   "copy" if isinstance(source, str) else "upload", force, found.get(package.filename))
         plan.staged.append(Staged(package, action, source))
     plan.change = IndexChange(add=tuple(s.package for s in plan.staged), base=base)
     return plan
 
 
-def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str, force: bool) -> str:
-    """``action`` if the file is new, ``keep`` if the same bytes are there, ``replace`` if forced."""
-    there = storage.stat(key)
+def _stats_of_unvouched(storage: Storage, channel: str, index: Index, packages: list[PackageInfo],
+                        present: frozenset[str]) -> dict[str, Stat | None]:
+    """Size and SHA-1 of the listed files of ``packages`` that the index does not name with their bytes.
+
+    A file missing from the listing is not there (listings are strongly consistent): no
+    need to ask about it, nor about one the index names (it was verified when indexed).
+    """
+    names = [package.filename for package in packages if package.filename in present
+             and not _indexed_as(index, package)]
+    return dict(zip(names, run_all(names, lambda name: storage.stat(f"{channel}/{name}"))))
+
+
+def _indexed_as(index: Index, package: PackageInfo) -> bool:
+    current = index.get(package.plugin_id)
+    return current is not None and current["filename"] == package.filename and stat_of(current) == stat_of(package)
+
+
+def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str, force: bool,
+                  there: Stat | None) -> str:
+    """``action`` if the file is new (``there``: None), ``keep`` if the same bytes are there, ``replace`` if forced."""
     if there is None:
         return action
     if there == stat_of(package):
@@ -201,20 +256,38 @@ def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str,
                          "replace it)", storage.url(key))
 
 
-def local_packages(packages_dir: Path) -> list[tuple[PackageInfo, Path]]:
-    """The packages a local ``plugins.db`` names, each checked and matched against its entry."""
+def local_packages(packages_dir: Path, published: ChannelView | None = None) -> list[tuple[PackageInfo, Path]]:
+    """The packages a local ``plugins.db`` names, each checked and matched against its entry.
+
+    A package ``published`` already holds with these very bytes is not checked again
+    (it was when it was indexed there): only its SHA-1 is.
+    """
     index_path = packages_dir / INDEX_NAME
     index = Index.from_bytes(read_file(index_path), str(index_path))
-    packages = []
-    for plugin_id, entry in index.items():
+
+    def checked(pair: tuple[str, dict]) -> tuple[PackageInfo, Path]:
+        plugin_id, entry = pair
         path = packages_dir / entry["filename"]
-        packages.append((matching(inspect_package(path), plugin_id, entry, path), path))
-    return packages
+        package = published.held(path) if published is not None else None
+        if package is None:
+            with CHECKING:
+                package = inspect_package(path)
+        return matching(package, plugin_id, entry, path), path
+
+    return run_all(list(index.items()), checked)
+
+
+def _has_bytes(path: Path, expected: Stat) -> bool:
+    try:
+        return path.stat().st_size == expected.size and sha1_file(path) == expected.sha1
+    except OSError:
+        return False  # checking it says what is wrong
 
 
 def plan_upload(storage: Storage, packages_dir: Path, force: bool = False) -> Plan:
     """Plan publishing the packages of ``<build-dir>/dev`` to the dev channel."""
-    return plan_publish(storage, "dev", local_packages(packages_dir), force)
+    view = view_channel(storage, "dev")
+    return plan_publish(storage, "dev", local_packages(packages_dir, view), force, view=view)
 
 
 def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str], force: bool = False) -> Plan:
@@ -226,15 +299,23 @@ def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str]
         raise ToolchainError(f"cannot promote from {source} to itself")
     if not plugin_ids:
         raise ToolchainError("name the plugin ids to promote")
-    index = read_index(storage, source).index
-    sources = []
+    index, view = run_all([lambda: read_index(storage, source).index, lambda: view_channel(storage, dest)],
+                          lambda read: read())
+    entries = []
     for plugin_id in plugin_ids:
         entry = index.get(plugin_id)
         if entry is None:
             raise ToolchainError(f"no plugin {plugin_id!r} in the {source} channel",
                                  storage.url(index_key(source)))
-        sources.append((fetch_indexed(storage, source, plugin_id, entry), f"{source}/{entry['filename']}"))
-    return plan_publish(storage, dest, sources, force)
+        entries.append((plugin_id, entry))
+
+    def checked(pair: tuple[str, dict]) -> PackageInfo:
+        """The source package, fetched and checked unless the destination already holds these bytes."""
+        return indexed_package(*pair) if view.holds(*pair) else fetch_indexed(storage, source, *pair)
+
+    packages = run_all(entries, checked)
+    sources = [(package, f"{source}/{entry['filename']}") for package, (_, entry) in zip(packages, entries)]
+    return plan_publish(storage, dest, sources, force, view=view)
 
 
 def plan_remove(storage: Storage, channel: str, plugin_ids: list[str]) -> Plan:
@@ -277,7 +358,7 @@ def download_package(storage: Storage, key: str, expected: Stat, dest: Path,
         path = Path(folder) / dest.name
         with open(path, "wb") as out:
             download_verified(storage, key, out, expected)
-        with open(path, "rb") as raw:
+        with open(path, "rb") as raw, CHECKING:
             read = inspect_package_stream if rules else read_package
             package = read(raw, dest.name, storage.url(key), expected.size)
         if described_by is not None:
@@ -327,10 +408,9 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     """Carry out a plan in the safe order: stage, archive, index (compare-and-swap), tidy."""
     progress = progress or TransferProgress()
     storage, channel, outcome = plan.storage, plan.channel, Outcome()
-    for staged in plan.staged:
-        if staged.action != "keep":
-            _stage(storage, channel, staged, progress)
-            outcome.transferred.append(staged.package.filename)
+    transfers = [staged for staged in plan.staged if staged.action != "keep"]
+    run_all(transfers, lambda staged: _stage(storage, channel, staged, progress), progress)
+    outcome.transferred += [staged.package.filename for staged in transfers]
     guard = _Guard(plan, outcome, progress)
 
     def before_write(current: ChannelIndex, new: Index) -> None:
@@ -342,13 +422,29 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     with guard:
         update = update_index(storage, channel,
                               lambda current: plan.change.apply(current, storage.url(index_key(channel))),
-                              before_write)
-        if not update.written:
+                              before_write, known=plan.before)
+        # Nothing written and the index still the one planned on: the plan's listing, taken
+        # with it, shows its files there (no index naming a missing file to repair).
+        as_planned = not update.written and update.before.data == plan.before.data
+        if not update.written and not as_planned:
             guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
     outcome.index, outcome.index_written = update.after, update.written
-    known = {s.package.filename: s.package for s in plan.staged}
-    outcome.deleted = tidy(storage, channel, known, plan.change, progress)
+    if _may_tidy(plan, outcome):
+        known = {s.package.filename: s.package for s in plan.staged}
+        outcome.deleted = tidy(storage, channel, known, plan.change, progress)
     return outcome
+
+
+def _may_tidy(plan: Plan, outcome: Outcome) -> bool:
+    """Whether tidy may find a package to delete: one the plan's listing shows unindexed, or this run left.
+
+    Packages others leave unindexed meanwhile are theirs to tidy (or the next run's).
+    """
+    if plan.listed is None or outcome.archived:
+        return True
+    indexed, named = plan.before.index.filenames(), outcome.index.filenames()
+    return any(name.endswith(PACKAGE_SUFFIX) and name not in indexed for name in plan.listed) or \
+        any(staged.package.filename not in named for staged in plan.staged)
 
 
 class _Guard:
@@ -373,11 +469,14 @@ class _Guard:
         if not self.files:
             return
         present = set(storage.list(channel))
-        for staged in self.plan.staged:
-            if staged.package.filename not in present:
-                self.progress.note(f"{storage.url(f'{channel}/{staged.package.filename}')} is missing: putting it back")
-                _stage(storage, channel, staged, self.progress)
-                self.outcome.transferred.append(staged.package.filename)
+        missing = [staged for staged in self.plan.staged if staged.package.filename not in present]
+
+        def put_back(staged: Staged) -> None:
+            self.progress.note(f"{storage.url(f'{channel}/{staged.package.filename}')} is missing: putting it back")
+            _stage(storage, channel, staged, self.progress)
+
+        run_all(missing, put_back, self.progress)
+        self.outcome.transferred += [staged.package.filename for staged in missing]
 
     def release(self) -> None:
         if self.held is not None:
@@ -407,19 +506,21 @@ def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferPro
 def archive(storage: Storage, channel: str, entries: list[tuple[str, dict]], force: bool,
             progress: TransferProgress) -> None:
     """Copy packages of a channel (given with their index entries) into the archive channel, check and index them."""
-    packages = []
-    for plugin_id, entry in entries:
+    def archive_one(pair: tuple[str, dict]) -> PackageInfo:
+        plugin_id, entry = pair
         source, key, expected = f"{channel}/{entry['filename']}", f"{ARCHIVE}/{entry['filename']}", stat_of(entry)
         there = storage.stat(key)
         if there == expected:
-            packages.append(fetch_indexed(storage, ARCHIVE, plugin_id, entry, rules=False))
-            continue
+            return fetch_indexed(storage, ARCHIVE, plugin_id, entry, rules=False)
         if there is not None and not force:
             raise ToolchainError(f"cannot archive {storage.url(source)}: the archive holds other bytes under "
                                  "that name (use --force to replace them)", storage.url(key))
-        packages.append(fetch_indexed(storage, channel, plugin_id, entry, rules=False))
+        package = fetch_indexed(storage, channel, plugin_id, entry, rules=False)
         storage.copy(source, key, expected)
         progress.note(f"archived {storage.url(source)} -> {storage.url(key)}")
+        return package
+
+    packages = run_all(entries, archive_one, progress)
     if packages:
         update_index(storage, ARCHIVE, lambda current: IndexChange(add=tuple(packages)).apply(current, ARCHIVE))
 

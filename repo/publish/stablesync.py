@@ -13,11 +13,20 @@ from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
+from repo.package.archive import PackageInfo
 from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.publish.channel import ChannelIndex, read_index
+from repo.publish.concurrency import CHECKING, run_all
 from repo.publish.httpmeta import PACKAGE_SUFFIX
-from repo.publish.plan import ABSENT, Plan, download_package, plan_publish, stat_of
+from repo.publish.plan import (
+    ABSENT,
+    Plan,
+    download_package,
+    plan_publish,
+    stat_of,
+    view_channel,
+)
 from repo.publish.storage import Stat, Storage
 from repo.ui.progress import TransferProgress, format_bytes
 
@@ -62,10 +71,14 @@ def download_stable(storage: Storage, stable_dir: Path, progress: TransferProgre
     progress = progress or TransferProgress()
     mirror = mirror or plan_download(storage, stable_dir)
     current = mirror.current
-    for plugin_id, entry in mirror.download:
+
+    def download(pair: tuple[str, dict]) -> None:
+        plugin_id, entry = pair
         key = f"{STABLE}/{entry['filename']}"
         with progress.transfer("downloaded", storage.url(key), entry["dsize"]):
             download_package(storage, key, stat_of(entry), stable_dir / entry["filename"], (plugin_id, entry))
+
+    run_all(mirror.download, download, progress)
     if current.data is None:
         (stable_dir / INDEX_NAME).unlink(missing_ok=True)
     else:
@@ -79,13 +92,19 @@ def download_stable(storage: Storage, stable_dir: Path, progress: TransferProgre
 def plan_upload_stable(storage: Storage, stable_dir: Path, force: bool = False) -> Plan:
     """Plan making the stable channel exactly the packages of ``stable_dir`` (highest version per id)."""
     base = _origin(storage, stable_dir)
-    packages = [inspect_package(path) for path in sorted(stable_dir.glob(f"*{PACKAGE_SUFFIX}"))]
+    view = view_channel(storage, STABLE)  # packages it holds with the same bytes need no checking again
+    packages = run_all(sorted(stable_dir.glob(f"*{PACKAGE_SUFFIX}")), lambda path: view.held(path) or _checked(path))
     index = Index.from_packages(packages)
     chosen = [p for p in packages if p.filename in index.filenames()]
-    plan = plan_publish(storage, STABLE, [(p, stable_dir / p.filename) for p in chosen], force, base=base)
+    plan = plan_publish(storage, STABLE, [(p, stable_dir / p.filename) for p in chosen], force, base=base, view=view)
     plan.notes += [f"{p.filename} not published: {stable_dir} has the newer "
                    f"{p.plugin_id} {index.get(p.plugin_id)['version']}" for p in packages if p not in chosen]
     return plan
+
+
+def _checked(path: Path) -> PackageInfo:
+    with CHECKING:
+        return inspect_package(path)
 
 
 def record_upload(storage: Storage, stable_dir: Path, index: Index) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from typing import Callable, Iterator, TextIO
 
 from repo.ui.terminal import printable
@@ -75,20 +76,65 @@ class Progress(_Display):
 class TransferProgress(_Display):
     """Bytes of each file transferred, and one line per finished step.
 
-    On a terminal the current file gets a bar of bytes that disappears once the file
-    is done; every finished file leaves one line, terminal or not.
+    On a terminal each file in flight gets a bar of bytes that disappears once the file
+    is done; every finished file leaves one line, terminal or not. Transfers may run on
+    several threads at once (repo.publish.concurrency): lines are printed whole, and a
+    thread ``holding`` its lines hands them over to be printed in order.
     """
+
+    def __init__(self, stream: TextIO | None = None):
+        super().__init__(stream)
+        self._lock = threading.RLock()
+        self._held = threading.local()
+        self._bar = None  # the bars of the files in flight, while there are any
+        self._in_flight = 0
+
+    def note(self, text: str) -> None:
+        held = getattr(self._held, "lines", None)
+        if held is not None:
+            held.append(text)
+            return
+        with self._lock:
+            super().note(text)
+
+    @contextlib.contextmanager
+    def holding(self, lines: list[str]) -> Iterator[None]:
+        """Meanwhile, the lines this thread notes are appended to ``lines`` instead of printed."""
+        self._held.lines = lines
+        try:
+            yield
+        finally:
+            self._held.lines = None
 
     @contextlib.contextmanager
     def transfer(self, verb: str, name: str, total: int) -> Iterator[Callable[[int], None]]:
         """Yield a function to call with the bytes done so far; print the finished line at the end."""
         if self.bars is not None:
-            with self.bars.transfer(printable(name)) as bar:
-                task = bar.add_task("", total=total)
-                yield lambda done: bar.update(task, completed=done)
+            with self._bar_of(printable(name), total) as update:
+                yield update
         else:
             yield lambda done: None
         self.note(f"{verb} {name} ({format_bytes(total)})")
+
+    @contextlib.contextmanager
+    def _bar_of(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
+        """A bar among those of the files in flight (one live display for all of them)."""
+        with self._lock:
+            if self._bar is None:
+                self._bar = self.bars.transfers()
+                self._bar.start()
+            bar, self._in_flight = self._bar, self._in_flight + 1
+            task = bar.add_task(name.rsplit("/", 1)[-1], total=total)
+        try:
+            yield lambda done: bar.update(task, completed=done)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                if self._in_flight:
+                    bar.remove_task(task)
+                else:  # drawn a last time as it ended, then gone (transient)
+                    self._bar = None
+                    bar.stop()
 
 
 def format_bytes(count: int) -> str:

@@ -33,10 +33,10 @@ class Bars:
         return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.fields[last]}", markup=False), console=self.console)
 
-    def transfer(self, name: str) -> Progress:
-        """Bytes of one file, with the speed; the bar disappears when it stops."""
+    def transfers(self) -> Progress:
+        """Bytes of each file in flight (one task each, named by its file), with the speed; bars go when done."""
         # The file name only: the bar must keep its room on a narrow terminal.
-        label = TextColumn(name.rsplit("/", 1)[-1], markup=False,
+        label = TextColumn("{task.description}", markup=False,
                            table_column=Column(no_wrap=True, overflow="ellipsis", max_width=50))
         return Progress(label, BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=self.console,
                         transient=True)

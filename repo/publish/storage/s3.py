@@ -2,7 +2,9 @@
 
 Every write sends the SHA-1 of the body (``ChecksumAlgorithm=SHA1``), so the server
 refuses a body that does not match, and stores the checksum, so a HEAD gives size and
-SHA-1 without downloading: every upload and copy is checked that way before it counts.
+SHA-1 without downloading. Every upload and copy is checked before it counts: against
+the SHA-1 the server reports, in its answer, of the object it stored (one round trip
+less than a HEAD), or with a HEAD when a server does not report it.
 ``put_if`` is a conditional PUT: ``If-Match`` on the ETag that was read, or
 ``If-None-Match: *`` to create. Transient failures are retried by botocore (standard
 mode, with backoff); permanent ones become one ToolchainError line.
@@ -35,6 +37,7 @@ from repo.publish.storage import (
     OnBytes,
     Stat,
     Tagged,
+    VerificationFailed,
     check_stored,
     too_large,
 )
@@ -136,9 +139,9 @@ class S3Storage:
     def put(self, key: str, data: bytes, on_bytes: OnBytes | None = None) -> None:
         body = _Reporting(data, on_bytes) if on_bytes else data
         with self._errors(key):
-            self.client.put_object(**self._write_args(key), Body=body, ContentLength=len(data),
-                                   ChecksumAlgorithm="SHA1", ChecksumSHA1=_b64_sha1(data))
-        check_stored(self, key, Stat.of(data))
+            answer = self.client.put_object(**self._write_args(key), Body=body, ContentLength=len(data),
+                                            ChecksumAlgorithm="SHA1", ChecksumSHA1=_b64_sha1(data))
+        self._check_answer(key, Stat.of(data), answer.get("ChecksumSHA1"))
 
     def put_if(self, key: str, data: bytes, tag: str | None) -> None:
         condition = {"IfNoneMatch": "*"} if tag is None else {"IfMatch": tag}
@@ -153,9 +156,18 @@ class S3Storage:
 
     def copy(self, source: str, key: str, expected: Stat) -> None:
         with self._errors(key):
-            self.client.copy_object(**self._write_args(key), MetadataDirective="REPLACE", ChecksumAlgorithm="SHA1",
-                                    CopySource={"Bucket": self.bucket, "Key": self._key(source)})
-        check_stored(self, key, expected)
+            answer = self.client.copy_object(**self._write_args(key), MetadataDirective="REPLACE",
+                                             ChecksumAlgorithm="SHA1",
+                                             CopySource={"Bucket": self.bucket, "Key": self._key(source)})
+        self._check_answer(key, expected, answer.get("CopyObjectResult", {}).get("ChecksumSHA1"))
+
+    def _check_answer(self, key: str, expected: Stat, checksum: str | None) -> None:
+        """Raise unless the SHA-1 the server reports for the object it stored is ``expected``'s (no report: a HEAD)."""
+        if checksum is None:
+            check_stored(self, key, expected)
+        elif base64.b64decode(checksum).hex() != expected.sha1:
+            raise VerificationFailed(f"verification failed: expected sha1 {expected.sha1}, but the server stored "
+                                     f"sha1 {base64.b64decode(checksum).hex()}", self.url(key))
 
     def delete(self, key: str) -> None:
         with self._errors(key):
