@@ -36,7 +36,8 @@ from repo.publish.channel import (
     read_index,
     update_index,
 )
-from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, released_after_failure, wait_for_deletions
+from repo.publish.claims import PUBLISH, Held, released_after_failure, wait_for_deletions
+from repo.publish.deletion import delete_unindexed
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import PACKAGE_SIZE
 from repo.publish.storage import Stat, Storage, download_verified
@@ -90,6 +91,19 @@ class IndexChange:
         return plugin_id in self.remove
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A package whose file name the channel already has with other bytes: a published version never changes."""
+
+    package: PackageInfo
+    there: Stat
+    url: str
+
+    def line(self) -> str:
+        return (f"{self.package.plugin_id} {self.package.version} {self.package.filename}: already published with "
+                f"different content (sha1 {self.there.sha1}, yours {self.package.sha1sum})")
+
+
 @dataclass
 class Plan:
     """What a publish will do to one channel; ``lines()`` is what --dry-run prints."""
@@ -101,23 +115,47 @@ class Plan:
     change: IndexChange = IndexChange()
     force: bool = False
     notes: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)  # refused unless forced: apply() raises
 
     @property
     def after(self) -> Index:
         return self.change.apply(self.before, self.storage.url(index_key(self.channel)))
 
-    def lines(self) -> list[str]:
+    @property
+    def unchanged(self) -> list[Staged]:
+        return [staged for staged in self.staged if staged.action == "keep"]
+
+    def lines(self, verbose: bool = True) -> list[str]:
+        """The plan; without ``verbose`` the packages already in place are one count, not one line each."""
         after = self.after
         lines = [f"{self.channel} channel of {self.storage.url()}:"]
         for staged in self.staged:
-            lines.append(f"  {staged.action:<8} {staged.package.filename} ({_describe(staged)})")
+            if verbose or staged.action != "keep":
+                lines.append(f"  {staged.action:<8} {staged.package.filename} ({_describe(staged)})")
+        lines += [f"  {'conflict':<8} {conflict.line()}" for conflict in self.conflicts]
         for plugin_id, entry in dropped_entries(self.before.index, after, self.staged):
             lines.append(f"  {'archive':<8} {entry['filename']} (then delete it from {self.channel}/)")
         lines += [f"  {'index':<8} {line}" for line in index_diff(self.before.index, after)]
         if after == self.before.index:
             lines.append(f"  {INDEX_NAME} unchanged")
+        if not verbose and self.unchanged:
+            lines.append(f"  {len(self.unchanged)} unchanged (already there with the same sha1; --verbose lists them)")
         lines += [f"  note: {note}" for note in self.notes]
         return lines
+
+    def refusal(self) -> ToolchainError | None:
+        """The error refusing the conflicts (all of them named), or None when there is none."""
+        if not self.conflicts:
+            return None
+        if len(self.conflicts) == 1:
+            [conflict] = self.conflicts
+            return ToolchainError(f"already published with different content (sha1 {conflict.there.sha1}, yours "
+                                  f"{conflict.package.sha1sum}): a published version never changes; bump the "
+                                  "plugin version (or use --force to replace it)", conflict.url)
+        names = ", ".join(conflict.package.filename for conflict in self.conflicts)
+        return ToolchainError(f"{len(self.conflicts)} packages already published with different content ({names}): "
+                              "a published version never changes; bump their versions (or use --force to replace "
+                              "them)", self.storage.url(self.channel))
 
 
 def _describe(staged: Staged) -> str:
@@ -180,25 +218,27 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
             if named:
                 plan.notes.append(f"{package.filename} is missing from {channel}/ although its index names it: "
                                   "putting it back")
-            action = _stage_action(storage, f"{channel}/{package.filename}", package,
-                                   "copy" if isinstance(source, str) else "upload", force)
+            key = f"{channel}/{package.filename}"
+            action = _stage_action(storage, key, package, "copy" if isinstance(source, str) else "upload", force)
+            if isinstance(action, Stat):  # listed with the others, all refused at once
+                plan.conflicts.append(Conflict(package, action, storage.url(key)))
+                continue
         plan.staged.append(Staged(package, action, source))
     plan.change = IndexChange(add=tuple(s.package for s in plan.staged), base=base)
     return plan
 
 
-def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str, force: bool) -> str:
-    """``action`` if the file is new, ``keep`` if the same bytes are there, ``replace`` if forced."""
+def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str, force: bool) -> str | Stat:
+    """``action`` if the file is new, ``keep`` if the same bytes are there, ``replace`` if forced.
+
+    Other bytes there, not forced: what is there (a conflict).
+    """
     there = storage.stat(key)
     if there is None:
         return action
     if there == stat_of(package):
         return "keep"
-    if force:
-        return "replace"
-    raise ToolchainError(f"already published with different content (sha1 {there.sha1}, yours {package.sha1sum}): "
-                         "a published version never changes; bump the plugin version (or use --force to "
-                         "replace it)", storage.url(key))
+    return "replace" if force else there
 
 
 def local_packages(packages_dir: Path) -> list[tuple[PackageInfo, Path]]:
@@ -316,17 +356,21 @@ class Outcome:
     deleted: list[str] = field(default_factory=list)
     index: Index | None = None
     index_written: bool = False
+    unchanged: int = 0  # packages already in place
 
     def summary(self, channel: str) -> str:
         index = f"{channel}/{INDEX_NAME} updated" if self.index_written else f"{channel}/{INDEX_NAME} unchanged"
         return (f"{len(self.transferred)} package(s) transferred, {len(self.archived)} archived, "
-                f"{len(self.deleted)} deleted; {index}")
+                f"{len(self.deleted)} deleted, {self.unchanged} unchanged; {index}")
 
 
 def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     """Carry out a plan in the safe order: stage, archive, index (compare-and-swap), tidy."""
+    refusal = plan.refusal()
+    if refusal is not None:
+        raise refusal
     progress = progress or TransferProgress()
-    storage, channel, outcome = plan.storage, plan.channel, Outcome()
+    storage, channel, outcome = plan.storage, plan.channel, Outcome(unchanged=len(plan.unchanged))
     for staged in plan.staged:
         if staged.action != "keep":
             _stage(storage, channel, staged, progress)
@@ -339,16 +383,36 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
         outcome.archived = [entry["filename"] for _, entry in dropped]
         archive(storage, channel, dropped, plan.force, progress)
 
-    with guard:
-        update = update_index(storage, channel,
-                              lambda current: plan.change.apply(current, storage.url(index_key(channel))),
-                              before_write)
-        if not update.written:
-            guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
+    try:
+        with guard:
+            update = update_index(storage, channel,
+                                  lambda current: plan.change.apply(current, storage.url(index_key(channel))),
+                                  before_write)
+            if not update.written:
+                guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
+    except ToolchainError:
+        _remove_refused(plan, progress)
+        raise
     outcome.index, outcome.index_written = update.after, update.written
     known = {s.package.filename: s.package for s in plan.staged}
     outcome.deleted = tidy(storage, channel, known, plan.change, progress)
     return outcome
+
+
+def _remove_refused(plan: Plan, progress: TransferProgress) -> None:
+    """After the index step refused the publish: delete the files it put in the channel that no index names.
+
+    Only files this plan added (not those it replaced or kept); they are still in the
+    source it published from. A failure here must not hide the refusal: the files are
+    then left for `inv tidy`, and the output says so.
+    """
+    added = [s.package.filename for s in plan.staged if s.action in ("upload", "copy")]
+    try:
+        delete_unindexed(plan.storage, plan.channel, added, "staged by this refused publish; no index names it",
+                         progress.note)
+    except ToolchainError as exc:
+        progress.note(f"could not remove the packages this refused publish staged ({exc}): `inv tidy` moves "
+                      "them to the archive")
 
 
 class _Guard:
@@ -434,21 +498,7 @@ def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: 
     the claims protocol (repo.publish.claims).
     """
     candidates = _deletable(storage, channel, known, change, progress)
-    if not candidates:
-        return []
-    with Held(storage, channel, DELETE, candidates) as held:
-        claims = find_claims(storage, channel, PUBLISH)
-        named = read_index(storage, channel).index.filenames()
-        deleted = []
-        for name in sorted(candidates):
-            key = f"{channel}/{name}"
-            if name in named or any(claim.covers(name) for claim in claims):
-                progress.note(f"left {storage.url(key)} in place: a publish indexes or claims it")
-            elif held.fresh():
-                storage.delete(key)
-                progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
-                deleted.append(name)
-        return deleted
+    return delete_unindexed(storage, channel, candidates, f"kept in {ARCHIVE}/", progress.note)
 
 
 def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
