@@ -400,16 +400,21 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
 
 
 def _remove_refused(plan: Plan, progress: TransferProgress) -> None:
-    """After the index step refused the publish: delete the files it put in the channel that no index names.
+    """After the index step refused the publish: delete the files of the plan that no index names.
 
-    Only files this plan added (not those it replaced or kept); they are still in the
-    source it published from. A failure here must not hide the refusal: the files are
+    Those it put in the channel (still in the source it published from), and those it
+    found there that the archive holds: a removal running meanwhile left them for the
+    claim this publish held. A failure here must not hide the refusal: the files are
     then left for `inv tidy`, and the output says so.
     """
-    added = [s.package.filename for s in plan.staged if s.action in ("upload", "copy")]
+    storage, channel = plan.storage, plan.channel
     try:
-        delete_unindexed(plan.storage, plan.channel, added, "staged by this refused publish; no index names it",
-                         progress.note)
+        named = read_index(storage, channel).index.filenames()
+        ours = [s.package.filename for s in plan.staged if s.action != "keep" and s.package.filename not in named]
+        archived = [s.package.filename for s in plan.staged if s.action == "keep" and s.package.filename not in named
+                    and storage.stat(f"{ARCHIVE}/{s.package.filename}") == stat_of(s.package)]
+        delete_unindexed(storage, channel, ours, "staged by this refused publish; no index names it", progress.note)
+        delete_unindexed(storage, channel, archived, f"no index names it; kept in {ARCHIVE}/", progress.note)
     except ToolchainError as exc:
         progress.note(f"could not remove the packages this refused publish staged ({exc}): `inv tidy` moves "
                       "them to the archive")
