@@ -31,7 +31,7 @@ from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.config import ProjectConfig, project_config
 from repo.ui.terminal import print_lines, printable
 from repo.validation import plugintests
-from repo.validation.findings import plural
+from repo.validation.findings import ordered, plural
 from repo.validation.provdcompat import require_provd
 from repo.validation.report import summary
 from repo.validation.silencing import Silencing
@@ -184,10 +184,11 @@ def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_r
         "jobs": "parallel targets (default: number of CPUs)",
         "provd": "also load each plugin in the real provd (entry.py executed, pkgs.db parsed); needs provd",
         "selector": "build plugin name or plugin:target (repeatable; bare words after the task work too)",
+        "against": AGAINST_HELP,
     },
 )
 @reports_errors
-def validate(c, plugins_dir=None, strict=False, firmware_dir=None, jobs=0, provd=False, selector=None):
+def validate(c, plugins_dir=None, strict=False, firmware_dir=None, jobs=0, provd=False, selector=None, against=None):
     """Check plugins (built into a scratch folder) for anything provd would refuse or choke on."""
     plugins_dir = _config(c).plugins(plugins_dir)
     if not engine.build_plugin_folders(plugins_dir):
@@ -195,8 +196,14 @@ def validate(c, plugins_dir=None, strict=False, firmware_dir=None, jobs=0, provd
         return
     if provd:
         require_provd()
+    compare = configured_address(against, _config(c).settings) is not None
     result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir,
-                          silencing=_silencing(c), provd=provd)
+                          silencing=_silencing(c), provd=provd, package=compare)
+    if compare:
+        where = {package.filename: build_file for package, build_file in result.packages}
+        result.findings = ordered(result.findings + _published(
+            c, against, Index.from_packages(package for package, _ in result.packages),
+            lambda entry: where[entry["filename"]]))
     for finding in result.findings:
         print(finding)
     lines, failed = summary(result.checked, result.findings, result.silenced, strict)

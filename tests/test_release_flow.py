@@ -296,3 +296,23 @@ def test_tidy_moves_unindexed_packages_to_the_archive_and_names_each(release, tm
     assert set(storage.list("stable")) - {"plugins.db", "index.html"} == read_index(storage, "stable").index.filenames()
     assert inv(release.base, "tidy", "--repo", repo, "--channel", "archive").stderr == \
         "error: the archive channel keeps every package it received: nothing to tidy there\n"
+
+
+def test_validate_says_it_too_and_strict_fails_on_it(release, tmp_path):
+    repo = release.copy_repo(tmp_path / "repo")
+    quiet_config = tmp_path / "invoke.yaml"  # the generated plugins' other warnings, silenced
+    quiet_config.write_text("provd:\n  validation:\n    ignore: [capability-legacy, dhcp-coverage]\n")
+    done = inv(release.rebuilt, "-f", str(quiet_config), "validate", "--against", repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = [line.split(" (sha1")[0] for line in done.stdout.splitlines() if "[version-published]" in line]
+    assert found == sorted(f"plugins/{pid.replace('-', '_')}/build.py: warning[version-published]: {pid} 1.0 is "
+                           "already published in dev, stable with other bytes" for pid in CHANGED)
+    assert "     3 warnings version-published" in done.stdout.splitlines()
+    strict = inv(release.rebuilt, "-f", str(quiet_config), "validate", "--strict", env={"PROVD_REPO": repo})
+    assert strict.returncode == 1
+    assert strict.stdout.splitlines()[-1] == \
+        "112 plugins checked: 0 errors, 3 warnings, 224 silenced: FAILED (--strict: warnings fail too)"
+    # Built the same way as `inv build` did: the same bytes as published, nothing to say.
+    unchanged = inv(release.base, "-f", str(quiet_config), "validate", "--strict", "--against", repo)
+    assert unchanged.returncode == 0, unchanged.stdout
+    assert "version-published" not in unchanged.stdout
