@@ -14,7 +14,10 @@ which is what makes an interruption harmless and a rerun complete it:
    holds with the same bytes are deleted, unless a publish in progress claims them.
 
 Whatever stops the run, the index in place is a complete one whose packages are there;
-the claims (repo.publish.claims) keep it so when a removal runs at the same time.
+the claims (repo.publish.claims) keep it so when a removal runs at the same time. A
+publish refused at step 3 deletes what it staged that no index names before it reports
+the refusal. Conflicts (a file name published with other bytes) are all found by the
+plan and refused together, before anything is sent.
 """
 from __future__ import annotations
 
