@@ -439,7 +439,7 @@ def diff(c, from_, to, repo=None, plugin_id=None, summary=False, verbose=False, 
     difference = diff_indexes(source.index, target.index, from_, to)
     if plugin_id:
         difference = difference.only(selection.matching_ids(difference.plugin_ids(), plugin_id,
-                                                            f"the {from_} or {to} channel"))
+                                                            f"the {from_} or {to} channel", storage.url()))
     if json:
         print(difference.to_json())
     else:

@@ -163,7 +163,8 @@ def test_promote_by_glob_then_changed_then_all(release, tmp_path):
 
     nothing = inv(release.base, "promote", "--repo", repo, "wazo-nokia-*", "wazo-snom-*")
     assert nothing.returncode == 1
-    assert nothing.stderr == "error: pattern 'wazo-nokia-*' matches no plugin id in the dev channel\n"
+    assert nothing.stderr == f"error: {repo}/dev/plugins.db: pattern 'wazo-nokia-*' matches no plugin id in the " \
+                             "dev channel\n"
 
     changed = inv(release.base, "promote", "--repo", repo, "--changed")
     assert changed.returncode == 0, changed.stderr
@@ -245,7 +246,8 @@ def test_diff_summary_and_id_filters(release, tmp_path):
     assert counted.stdout == "promoting dev into stable: 32 new, 0 unchanged\n"
     missing = inv(release.base, "diff", "--repo", repo, "dev", "stable", "wazo-nokia-*")
     assert missing.returncode == 1
-    assert missing.stderr == "error: pattern 'wazo-nokia-*' matches no plugin id in the dev or stable channel\n"
+    assert missing.stderr == f"error: {repo}: pattern 'wazo-nokia-*' matches no plugin id in the dev or stable " \
+                             "channel\n"
 
 
 # --- orphans ---------------------------------------------------------------------------------
