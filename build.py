@@ -513,15 +513,19 @@ class CheckResult:
     findings: list[Finding]  # each problem once, by file and line
     checked: int  # plugin ids built and validated
     silenced: list[Finding] = field(default_factory=list)  # warnings the configuration silences, each once
+    packages: list[tuple[PackageInfo, str]] = field(default_factory=list)  # with ``package``: each, its build file
 
 
 def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = None,
-          firmware_dir: Path | None = None, silencing: Silencing = Silencing(), provd: bool = False) -> CheckResult:
+          firmware_dir: Path | None = None, silencing: Silencing = Silencing(), provd: bool = False,
+          package: bool = False) -> CheckResult:
     """Run the selected targets into a scratch folder and validate each built tree.
 
     Also reports build files that fail to load and plugin ids produced twice. Nothing
     is written outside the scratch folder, which is removed afterwards. ``provd``: each
-    tree is also loaded by the real provd (see repo.validation.provdcompat).
+    tree is also loaded by the real provd (see repo.validation.provdcompat). ``package``:
+    each tree without errors is also packaged (as `inv build` would), to compare it with
+    published packages.
     """
     plugins, load_errors = load_tree(Path(plugins_dir).resolve())
     findings = [from_error(e, code="duplicate-plugin-id" if isinstance(e, DuplicatePluginId) else "build-file")
@@ -531,7 +535,8 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
     with tempfile.TemporaryDirectory(prefix="provd-validate-") as scratch:
         firmware_dir = Path(firmware_dir) if firmware_dir else None
         outcomes = {}
-        for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir, silencing, provd), jobs):
+        for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir, silencing, provd, package),
+                                jobs):
             findings += outcome.findings
             silenced += outcome.silenced
             outcomes[outcome.pg_id] = outcome
@@ -539,11 +544,13 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
                                                   not selectors), silencing, Path(plugins_dir))
         findings += kept
         silenced += quiet
-    return CheckResult(ordered(findings), len(targets), ordered(silenced))
+    build_files = {target.pg_id: shown(target.build_file) for target in targets}
+    packages = [(o.package, build_files[o.pg_id]) for o in outcomes.values() if o.package is not None]
+    return CheckResult(ordered(findings), len(targets), ordered(silenced), packages)
 
 
 def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: Path | None,
-                     silencing: Silencing, provd: bool = False) -> _Outcome:
+                     silencing: Silencing, provd: bool = False, package: bool = False) -> _Outcome:
     target = _loaded_target(folder, target_id)
     pg_id = target.pg_id
     tree = scratch / pg_id
@@ -557,7 +564,10 @@ def _build_and_check(folder: str, target_id: str, scratch: Path, firmware_dir: P
     # Built files without a source are named <pg_id>/<path>: the scratch folder is gone afterwards.
     kept, silenced = _split_silenced(check_built_target(target, tree, Path(pg_id), firmware_dir, provd),
                                      target, silencing)
-    return _Outcome(pg_id, findings=tuple(kept), silenced=tuple(silenced))
+    packaged = None
+    if package and not errors(kept):
+        packaged = package_tree(tree, pg_id, scratch / ".packages", source_date_epoch())
+    return _Outcome(pg_id, package=packaged, findings=tuple(kept), silenced=tuple(silenced))
 
 
 def _split_silenced(findings: list[Finding], target: Target, silencing: Silencing) -> tuple[list[Finding],

@@ -19,19 +19,20 @@ from repo.dhcp.importer import apply_import, plan_import
 from repo.dhcp.publish import dhcp_path, publish_bundle
 from repo.errors import ToolchainError
 from repo.fileutil import write_atomic
-from repo.package.index import INDEX_NAME
-from repo.publish import firmwares, stablesync
+from repo.package.index import INDEX_NAME, Index
+from repo.publish import firmwares, selection, stablesync
 from repo.publish import plan as publish
-from repo.publish.address import open_repository, repository_address
+from repo.publish.address import configured_address, open_repository, repository_address
 from repo.publish.channel import check_channel, index_key, read_index
 from repo.publish.httpmeta import CHANNELS
+from repo.publish.published import published_findings
 from repo.scaffold import DEFAULT_VERSION, TEST_FILE, create, plan_plugin
 from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.config import ProjectConfig, project_config
 from repo.ui.options import show_values_of_repeatable_options, task
 from repo.ui.terminal import print_lines, printable
 from repo.validation import plugintests
-from repo.validation.findings import plural
+from repo.validation.findings import ordered, plural
 from repo.validation.provdcompat import require_provd
 from repo.validation.report import summary
 from repo.validation.silencing import Silencing
@@ -46,6 +47,9 @@ DRY_RUN_HELP = "print the plan and change nothing"
 SELECTOR_HELP = ("build plugin folder name, plugin:target, plugin id, or a glob of ids or names (repeatable; "
                  "bare words after the task work too)")
 FORCE_HELP = "replace a published file that has different bytes under the same name"
+VERBOSE_HELP = "list every package, not only what changes (the rest is one summary line)"
+AGAINST_HELP = ("repository whose published versions the packages are compared with (default: $PROVD_REPO, "
+                "provd.repo; none: no comparison); unreadable: an error (a configured one: a warning)")
 
 
 @task(
@@ -56,10 +60,11 @@ FORCE_HELP = "replace a published file that has different bytes under the same n
         "jobs": "parallel targets (default: number of CPUs)",
         "selector": SELECTOR_HELP,
         "verbose": "print full tracebacks of failed targets",
+        "against": AGAINST_HELP,
     },
 )
 @reports_errors
-def build(c, plugins_dir=None, build_dir=None, jobs=0, selector=None, verbose=False):
+def build(c, plugins_dir=None, build_dir=None, jobs=0, selector=None, verbose=False, against=None):
     """Build, package and index plugins into <build-dir>/dev (only what changed)."""
     config = _config(c)
     plugins_dir, build_dir = config.plugins(plugins_dir), config.build(build_dir)
@@ -68,6 +73,9 @@ def build(c, plugins_dir=None, build_dir=None, jobs=0, selector=None, verbose=Fa
         return
     result = engine.build(plugins_dir, build_dir, selector or (), jobs=jobs or None, verbose=verbose,
                           silencing=_silencing(c))
+    for finding in _published(c, against, Index.from_bytes(result.index_path.read_bytes(), str(result.index_path)),
+                              lambda entry: os.path.relpath(result.index_path.parent / entry["filename"])):
+        print(finding, file=sys.stderr)
     print(f"{len(result.built)} built, {len(result.cached)} up to date, {len(result.failures)} failed; "
           f"index: {os.path.relpath(result.index_path)}")
     if not result.ok:
@@ -179,10 +187,11 @@ def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_r
         "jobs": "parallel targets (default: number of CPUs)",
         "provd": "also load each plugin in the real provd (entry.py executed, pkgs.db parsed); needs provd",
         "selector": SELECTOR_HELP,
+        "against": AGAINST_HELP,
     },
 )
 @reports_errors
-def validate(c, plugins_dir=None, strict=False, firmware_dir=None, jobs=0, provd=False, selector=None):
+def validate(c, plugins_dir=None, strict=False, firmware_dir=None, jobs=0, provd=False, selector=None, against=None):
     """Check plugins (built into a scratch folder) for anything provd would refuse or choke on."""
     plugins_dir = _config(c).plugins(plugins_dir)
     if not engine.build_plugin_folders(plugins_dir):
@@ -190,14 +199,28 @@ def validate(c, plugins_dir=None, strict=False, firmware_dir=None, jobs=0, provd
         return
     if provd:
         require_provd()
+    compare = configured_address(against, _config(c).settings) is not None
     result = engine.check(plugins_dir, selector or (), jobs=jobs or None, firmware_dir=firmware_dir,
-                          silencing=_silencing(c), provd=provd)
+                          silencing=_silencing(c), provd=provd, package=compare)
+    if compare:
+        where = {package.filename: build_file for package, build_file in result.packages}
+        result.findings = ordered(result.findings + _published(
+            c, against, Index.from_packages(package for package, _ in result.packages),
+            lambda entry: where[entry["filename"]]))
     for finding in result.findings:
         print(finding)
     lines, failed = summary(result.checked, result.findings, result.silenced, strict)
     print("\n".join(lines))
     if failed:
         raise Exit(code=1)
+
+
+def _published(c, against: str | None, built: Index, where) -> list:
+    """The version-published findings of ``built`` against --against, else the configured repository."""
+    config = _config(c)
+    return published_findings(configured_address(against, config.settings), bool(against),
+                              lambda address: open_repository(address, config.settings, config.channels),
+                              built, where, lambda line: print(line, file=sys.stderr))
 
 
 def _silencing(c) -> Silencing:
@@ -271,10 +294,17 @@ def _repository(c, repo, channels: bool = True):
     return open_repository(address, config.settings, config.channels if channels else None)
 
 
-def _run(plan: publish.Plan, dry_run: bool) -> publish.Outcome | None:
+def _run(plan: publish.Plan, dry_run: bool, verbose: bool = False) -> publish.Outcome | None:
+    if dry_run or verbose:
+        print_lines(plan.lines(verbose))
     if dry_run:
-        print_lines(plan.lines())
         print("dry run: nothing changed")
+    refusal = plan.refusal()
+    if refusal is not None:
+        if not dry_run and not verbose:
+            print_lines([f"  {'conflict':<8} {conflict.line()}" for conflict in plan.conflicts])
+        raise refusal
+    if dry_run:
         return None
     outcome = publish.apply(plan)
     print(printable(outcome.summary(plan.channel)))
@@ -284,9 +314,9 @@ def _run(plan: publish.Plan, dry_run: bool) -> publish.Outcome | None:
 @task(help={"repo": REPO_HELP, "build-dir": BUILD_HELP,
             "plugins-dir": "the plugins folder the build folder must have been built from (built first when "
                            "there is no index; default: provd.plugins_dir, else plugins)",
-            "dry-run": DRY_RUN_HELP, "force": FORCE_HELP})
+            "dry-run": DRY_RUN_HELP, "force": FORCE_HELP, "verbose": VERBOSE_HELP})
 @reports_errors
-def upload(c, repo=None, build_dir=None, plugins_dir=None, dry_run=False, force=False):
+def upload(c, repo=None, build_dir=None, plugins_dir=None, dry_run=False, force=False, verbose=False):
     """Publish the packages of <build-dir>/dev/plugins.db to the dev channel (building first if needed)."""
     config = _config(c)
     build_dir, plugins_dir = config.build(build_dir), config.plugins(plugins_dir)
@@ -300,18 +330,26 @@ def upload(c, repo=None, build_dir=None, plugins_dir=None, dry_run=False, force=
         print(f"no {packages_dir / INDEX_NAME} yet: building {plugins_dir}/ into {build_dir}/ first")
         build(c, plugins_dir=str(plugins_dir), build_dir=str(build_dir))
     buildfolder.check_built_from(build_dir, plugins_dir)
-    _run(publish.plan_upload(storage, packages_dir, force), dry_run)
+    _run(publish.plan_upload(storage, packages_dir, force), dry_run, verbose)
 
 
 @task(iterable=["plugin_id"],
       help={"repo": REPO_HELP, "from": "source channel (default: dev)", "to": "destination channel (default: stable)",
-            "plugin-id": "plugin id to promote (repeatable; bare words after the task work too)",
-            "dry-run": DRY_RUN_HELP, "force": FORCE_HELP})
+            "plugin-id": "plugin id or glob such as 'wazo-yealink-*' (repeatable; bare words after the task work "
+                         "too)",
+            "all": "every plugin id of the source channel",
+            "changed": "every plugin id `inv diff FROM TO` shows as new or upgraded",
+            "dry-run": DRY_RUN_HELP, "force": FORCE_HELP, "verbose": VERBOSE_HELP})
 @reports_errors
-def promote(c, plugin_id=None, repo=None, from_="dev", to="stable", dry_run=False, force=False):
-    """Copy the packages indexed in one channel for the given ids into another, and index them there."""
+def promote(c, plugin_id=None, repo=None, from_="dev", to="stable", all_=False, changed=False, dry_run=False,
+            force=False, verbose=False):
+    """Copy the packages indexed in one channel for the given ids (or globs) into another, and index them there."""
     storage = _repository(c, repo)
-    _run(publish.plan_promote(storage, from_, to, plugin_id or [], force), dry_run)
+    plugin_ids = selection.select_promoted(storage, from_, to, plugin_id or [], all_, changed)
+    if not plugin_ids:
+        print(f"nothing to promote: no plugin id of {from_} is new or newer than in {to}")
+        return
+    _run(publish.plan_promote(storage, from_, to, plugin_ids, force), dry_run, verbose)
 
 
 @task(iterable=["plugin_id"],
@@ -329,33 +367,33 @@ def remove(c, channel=None, plugin_id=None, repo=None, dry_run=False):
 
 @task(name="download-stable",
       help={"repo": REPO_HELP, "build-dir": f"{BUILD_HELP}; the mirror is <build-dir>/stable",
-            "dry-run": DRY_RUN_HELP})
+            "dry-run": DRY_RUN_HELP, "verbose": VERBOSE_HELP})
 @reports_errors
-def download_stable(c, repo=None, build_dir=None, dry_run=False):
+def download_stable(c, repo=None, build_dir=None, dry_run=False, verbose=False):
     """Mirror the stable channel into <build-dir>/stable, verifying every package."""
     storage = _repository(c, repo)
     build_dir = _config(c).build(build_dir)
     stable_dir = build_dir / stablesync.STABLE
+    mirror = stablesync.plan_download(storage, stable_dir)  # a broken index stops here, before anything is written
+    if dry_run or verbose:
+        print_lines(mirror.lines(storage, stable_dir, verbose))
     if dry_run:
-        print_lines(stablesync.plan_download(storage, stable_dir).lines(storage, stable_dir))
         print("dry run: nothing changed")
         return
-    mirror = stablesync.plan_download(storage, stable_dir)  # a broken index stops here, before anything is written
     buildfolder.claim(build_dir)
     stablesync.download_stable(storage, stable_dir, mirror=mirror)
-    print(f"{stable_dir}: {len(mirror.download)} downloaded, {len(mirror.keep)} already there, "
-          f"{len(mirror.delete)} deleted")
+    print(printable(mirror.summary(stable_dir)))
 
 
 @task(name="upload-stable",
       help={"repo": REPO_HELP, "build-dir": f"{BUILD_HELP}; publishes <build-dir>/stable",
-            "dry-run": DRY_RUN_HELP, "force": FORCE_HELP})
+            "dry-run": DRY_RUN_HELP, "force": FORCE_HELP, "verbose": VERBOSE_HELP})
 @reports_errors
-def upload_stable(c, repo=None, build_dir=None, dry_run=False, force=False):
+def upload_stable(c, repo=None, build_dir=None, dry_run=False, force=False, verbose=False):
     """Make the stable channel exactly the packages of <build-dir>/stable (after download-stable)."""
     storage = _repository(c, repo)
     stable_dir = _config(c).build(build_dir) / stablesync.STABLE
-    outcome = _run(stablesync.plan_upload_stable(storage, stable_dir, force), dry_run)
+    outcome = _run(stablesync.plan_upload_stable(storage, stable_dir, force), dry_run, verbose)
     if outcome is not None:
         stablesync.record_upload(storage, stable_dir, outcome.index)
 
@@ -383,12 +421,16 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
         listing.show(listed)
 
 
-@task(positional=["from_", "to"],
+@task(positional=["from_", "to"], iterable=["plugin_id"],
       help={"repo": REPO_HELP, "from": "the channel whose plugins would be promoted (e.g. dev)",
             "to": "the channel they would be promoted into (e.g. stable)",
+            "plugin-id": "only this plugin id or glob such as 'wazo-yealink-*' (repeatable; bare words after "
+                         "FROM TO work too)",
+            "summary": "print only the counts (the first line)",
+            "verbose": "list the models of new plugin ids too (default: their count)",
             "json": "print a JSON document for scripts instead of the text"})
 @reports_errors
-def diff(c, from_, to, repo=None, json=False):
+def diff(c, from_, to, repo=None, plugin_id=None, summary=False, verbose=False, json=False):
     """What promoting FROM into TO would change, per plugin id: new, upgraded, models, descriptions."""
     storage = _repository(c, repo)
     source, target = read_index(storage, check_channel(from_)), read_index(storage, check_channel(to))
@@ -396,10 +438,13 @@ def diff(c, from_, to, repo=None, json=False):
         raise ToolchainError(f"nothing published to the {from_} or the {to} channel yet (no {INDEX_NAME})",
                              storage.url())
     difference = diff_indexes(source.index, target.index, from_, to)
+    if plugin_id:
+        difference = difference.only(selection.matching_ids(difference.plugin_ids(), plugin_id,
+                                                            f"the {from_} or {to} channel", storage.url()))
     if json:
         print(difference.to_json())
     else:
-        print_lines(difference.lines())
+        print_lines(difference.lines(verbose)[:1] if summary else difference.lines(verbose))
 
 
 @task(help={"repo": REPO_HELP, "channel": "check only this channel (default: dev, stable and archive)",
@@ -418,6 +463,24 @@ def check(c, repo=None, channel=None, quiet=False):
                  f"checked: {plural(len(report.problems), 'problem')}: {verdict}"])
     if not report.ok:
         raise Exit(code=1)
+
+
+@task(help={"repo": REPO_HELP, "channel": "tidy only this channel: dev or stable (default: both)",
+            "dry-run": DRY_RUN_HELP})
+@reports_errors
+def tidy(c, repo=None, channel=None, dry_run=False):
+    """Move the packages a channel holds but its index does not name (orphans) to the archive channel."""
+    from repo.publish import tidy as tidying
+
+    storage = _repository(c, repo)
+    plans = [tidying.plan_tidy(storage, name) for name in ((channel,) if channel else tidying.TIDIED)]
+    for plan in plans:
+        print_lines(plan.lines())
+    if dry_run:
+        print("dry run: nothing changed")
+        return
+    moved = sum(len(tidying.tidy(plan)) for plan in plans)
+    print(f"{plural(moved, 'package')} moved to the archive channel")
 
 
 @task(help={"repo": "local repository folder or file:// URL (default: as for upload)",
@@ -498,5 +561,6 @@ def _print_mirror_plan(plan: firmwares.MirrorPlan, storage, dry_run: bool) -> No
 show_values_of_repeatable_options()
 install_trailing_words(
     {"build": (build, "selector"), "validate": (validate, "selector"), "new-plugin": (new_plugin, "models"),
-     "promote": (promote, "plugin_id"), "remove": (remove, "plugin_id"), "test": (test, "selector")},
+     "promote": (promote, "plugin_id"), "remove": (remove, "plugin_id"), "test": (test, "selector"),
+     "diff": (diff, "plugin_id")},
     globals())

@@ -100,7 +100,7 @@ def test_inv_list_and_diff(published, tmp_path):
         "promoting dev into stable: 1 new, 1 upgraded, 0 unchanged",
         "~ acme 0.3 -> 0.4: upgrade",
         '    ~ description: "A test plugin" -> "Acme and Beta phones"',
-        "+ beta 1.0: new",
+        "+ beta 1.0: new (1 model)",
     ]
     document = json.loads(run_inv("diff", "--repo", published, "--json", "--from", "stable", "--to", "dev",
                               cwd=tmp_path).stdout)

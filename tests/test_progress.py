@@ -156,5 +156,5 @@ def test_inv_build_and_upload_in_a_pseudo_terminal(tmp_path):
     assert bars and all("━" in line and re.search(r"\d+/\d+ bytes", line) for line in bars)  # a bar of bytes
     finished = f"uploaded {tmp_path}/repo/dev/acme-0.3.tar.bz2 ("  # then the finished line, whole
     assert drawn.index(next(line for line in drawn if line.startswith(finished))) > drawn.index(bars[-1])
-    assert "3 package(s) transferred, 0 archived, 0 deleted; dev/plugins.db updated" in drawn
+    assert "3 package(s) transferred, 0 archived, 0 deleted, 0 unchanged; dev/plugins.db updated" in drawn
     assert text.rindex(SHOW_CURSOR) > text.rindex(HIDE_CURSOR)

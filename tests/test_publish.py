@@ -108,9 +108,11 @@ def test_a_published_version_never_changes_unless_forced(storage, tmp_path):
     publish(storage, dev_build(tmp_path / "one", {"acme": "0.3"}))
     before = snapshot(storage)
     changed = dev_build(tmp_path / "two", {"acme": "0.3"}, description="rebuilt differently")
+    refused = plan_upload(storage, changed / "dev")
+    assert [c.package.filename for c in refused.conflicts] == ["acme-0.3.tar.bz2"] and refused.staged == []
     with pytest.raises(ToolchainError, match="already published with different content.*bump the plugin version") \
             as caught:
-        plan_upload(storage, changed / "dev")
+        apply(refused, quiet())
     assert str(caught.value).startswith(storage.url("dev/acme-0.3.tar.bz2"))
     assert snapshot(storage) == before
     plan = plan_upload(storage, changed / "dev", force=True)

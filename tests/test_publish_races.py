@@ -10,6 +10,7 @@ import contextlib
 import io
 import os
 import random
+import shutil
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from repo.publish.address import open_repository
 from repo.publish.channel import read_index
 from repo.publish.check import check_repository
 from repo.publish.plan import apply, plan_promote, plan_remove, plan_upload
+from repo.publish.stablesync import download_stable, plan_upload_stable
 from repo.ui.progress import TransferProgress
 from tests.conftest import INV, ROOT, run_inv
 from tests.repo_fixtures import dev_build
@@ -299,3 +301,72 @@ def test_a_publish_waits_only_for_the_removals_it_saw_first(storage, built, monk
     assert len(later) == 1 and later[0].key.rsplit("/", 1)[-1] in storage.list("stable/.claims")
     assert versions(storage, "stable") == {"acme": "0.3", "beta": "1.0"}
     assert_consistent(storage)
+
+
+# --- a publish refused at the index step leaves nothing behind ---------------------------------------
+
+def stable_folder_with_beta(storage, built, folder) -> None:
+    """`inv download-stable` into ``folder``, then beta's package added: what upload-stable would publish."""
+    download_stable(storage, folder, quiet())
+    shutil.copy(built / "dev/beta-1.0.tar.bz2", folder)
+
+
+def packages_in(storage, channel: str) -> set[str]:
+    return {name for name in storage.list(channel) if name.endswith(".tar.bz2")}
+
+
+@pytest.mark.parametrize("meanwhile", ["remove acme", "promote beta"])
+def test_an_upload_stable_refused_at_the_index_step_removes_what_it_staged(storage, built, tmp_path, meanwhile):
+    """Someone changes stable between upload-stable's staging and its index write: the refusal leaves no orphan.
+
+    When the other change indexes the very file staged (a promote of the same package), the file stays.
+    """
+    published(storage, built, ["acme"])
+    folder = tmp_path / "stable"
+    stable_folder_with_beta(storage, built, folder)
+    plan = plan_upload_stable(storage, folder)
+    assert [(s.package.filename, s.action) for s in plan.staged] == [("acme-0.3.tar.bz2", "keep"),
+                                                                      ("beta-1.0.tar.bz2", "upload")]
+
+    def other_publisher():
+        if meanwhile == "remove acme":
+            apply(plan_remove(storage, "stable", ["acme"]), quiet())
+        else:
+            apply(plan_promote(storage, "dev", "stable", ["beta"]), quiet())
+
+    # Just after beta is uploaded, when the publish writes the new index (compare-and-swap).
+    plan.storage = Hooked(storage, {("put_if", "stable/plugins.db"): other_publisher})
+    output = io.StringIO()
+    with pytest.raises(ToolchainError, match="changed since it was downloaded"):
+        apply(plan, TransferProgress(output))
+    if meanwhile == "remove acme":
+        assert packages_in(storage, "stable") == set()
+        assert f"deleted {storage.url('stable/beta-1.0.tar.bz2')} (staged by this refused publish; no index " \
+               "names it)" in output.getvalue()  # named
+    else:
+        assert packages_in(storage, "stable") == {"acme-0.3.tar.bz2", "beta-1.0.tar.bz2"}
+        assert "deleted" not in output.getvalue()
+    assert packages_in(storage, "stable") == read_index(storage, "stable").index.filenames()
+    assert storage.list("stable/.claims") == []
+    assert_consistent(storage)
+
+
+@pytest.mark.parametrize("backend, rounds", [("local", 20), ("s3", 5)])
+def test_upload_stable_and_remove_raced_by_processes_leave_no_orphan(backend, rounds, tmp_path, request, built):
+    """upload-stable (adding beta) and a removal of acme started together: whichever wins, no package is orphaned."""
+    env = request.getfixturevalue("aws_env") if backend == "s3" else {}
+    bucket = new_bucket(env["AWS_ENDPOINT_URL"]) if backend == "s3" else None
+    answers = []
+    with racers(env) as race:
+        for round_number in range(rounds):
+            address = f"s3://{bucket}/round-{round_number}" if bucket else str(tmp_path / f"repo-{round_number}")
+            storage = open_repository(address)
+            published(storage, built, ["acme"])
+            folder = tmp_path / f"stable-{round_number}"
+            stable_folder_with_beta(storage, built, folder)
+            answer = race([f"{address} upload-stable {folder}", f"{address} remove stable acme"])
+            assert answer[1] == "done" and (answer[0] == "done" or "changed since it was downloaded" in answer[0])
+            answers.append(answer[0])
+            assert packages_in(storage, "stable") == read_index(storage, "stable").index.filenames()
+            assert_consistent(storage)
+    assert any(answer != "done" for answer in answers)  # the refusal, whose leftovers are the point, happened

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Collection
 
 from repo.package.index import PACKAGE_KEYS, Index
 from repo.package.models import format_value
 from repo.package.version import Version
+from repo.validation.findings import plural
 
 NEW, UPGRADE, DOWNGRADE, REBUILT, ONLY_IN_TARGET = "new", "upgrade", "downgrade", "rebuilt", "only-in-to"
 # Keys compared on their own terms, not as metadata.
@@ -57,13 +59,25 @@ class IndexDiff:
             counts[change.kind] += 1
         return counts
 
-    def lines(self) -> list[str]:
+    def plugin_ids(self) -> list[str]:
+        return sorted([change.plugin_id for change in self.changes] + self.unchanged)
+
+    def only(self, plugin_ids: Collection[str]) -> "IndexDiff":
+        """The part of the diff about ``plugin_ids``."""
+        return IndexDiff(self.source, self.target, [c for c in self.changes if c.plugin_id in plugin_ids],
+                         [plugin_id for plugin_id in self.unchanged if plugin_id in plugin_ids])
+
+    def lines(self, verbose: bool = True) -> list[str]:
+        """The summary line, then each change; without ``verbose`` a new id's models are a count."""
         names = {NEW: "new", UPGRADE: "upgraded", DOWNGRADE: "downgraded", REBUILT: "rebuilt",
                  ONLY_IN_TARGET: f"only in {self.target}"}
         summary = ", ".join(f"{count} {names[kind]}" for kind, count in self.counts().items() if count)
         lines = [f"promoting {self.source} into {self.target}: "
                  f"{summary + ', ' if summary else ''}{len(self.unchanged)} unchanged"]
         for change in self.changes:
+            if change.kind == NEW and not verbose:
+                lines.append(f"{self._headline(change)} ({plural(len(change.models), 'model')})")
+                continue
             lines.append(self._headline(change))
             lines += [f"    {line}" for line in _model_lines(change.models)]
             lines += [f"    ~ {key}: {_shown(before)} -> {_shown(after)}" for key, before, after in change.metadata]

@@ -22,10 +22,15 @@ DEFAULT_MAX_ATTEMPTS = 8
 
 def repository_address(option: str | None, config: Mapping, default: Path) -> str:
     """The address a task uses: its option, else $PROVD_REPO, else ``provd.repo``, else ``default``."""
+    return configured_address(option, config) or str(default)
+
+
+def configured_address(option: str | None, config: Mapping) -> str | None:
+    """The option, else $PROVD_REPO, else ``provd.repo``; None when none of them gives a repository."""
     for candidate in (option, os.environ.get(ENV_REPO), config.get("repo")):
         if candidate:
             return str(candidate)
-    return str(default)
+    return None
 
 
 def open_repository(address: str, config: Mapping | None = None, channels: ChannelFolders | None = None) -> Storage:

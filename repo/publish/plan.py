@@ -14,7 +14,10 @@ which is what makes an interruption harmless and a rerun complete it:
    holds with the same bytes are deleted, unless a publish in progress claims them.
 
 Whatever stops the run, the index in place is a complete one whose packages are there;
-the claims (repo.publish.claims) keep it so when a removal runs at the same time.
+the claims (repo.publish.claims) keep it so when a removal runs at the same time. A
+publish refused at step 3 deletes what it staged that no index names before it reports
+the refusal. Conflicts (a file name published with other bytes) are all found by the
+plan and refused together, before anything is sent.
 """
 from __future__ import annotations
 
@@ -37,8 +40,9 @@ from repo.publish.channel import (
     read_index,
     update_index,
 )
-from repo.publish.claims import DELETE, PUBLISH, Held, find_claims, released_after_failure, wait_for_deletions
+from repo.publish.claims import PUBLISH, Held, released_after_failure, wait_for_deletions
 from repo.publish.concurrency import CHECKING, run_all
+from repo.publish.deletion import delete_unindexed
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import PACKAGE_SIZE
 from repo.publish.storage import Stat, Storage, download_verified
@@ -125,6 +129,19 @@ class IndexChange:
         return plugin_id in self.remove
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A package whose file name the channel already has with other bytes: a published version never changes."""
+
+    package: PackageInfo
+    there: Stat
+    url: str
+
+    def line(self) -> str:
+        return (f"{self.package.plugin_id} {self.package.version} {self.package.filename}: already published with "
+                f"different content (sha1 {self.there.sha1}, yours {self.package.sha1sum})")
+
+
 @dataclass
 class Plan:
     """What a publish will do to one channel; ``lines()`` is what --dry-run prints."""
@@ -137,23 +154,47 @@ class Plan:
     force: bool = False
     notes: list[str] = field(default_factory=list)
     listed: frozenset[str] | None = None  # the channel's files, listed with ``before`` (None: not listed)
+    conflicts: list[Conflict] = field(default_factory=list)  # refused unless forced: apply() raises
 
     @property
     def after(self) -> Index:
         return self.change.apply(self.before, self.storage.url(index_key(self.channel)))
 
-    def lines(self) -> list[str]:
+    @property
+    def unchanged(self) -> list[Staged]:
+        return [staged for staged in self.staged if staged.action == "keep"]
+
+    def lines(self, verbose: bool = True) -> list[str]:
+        """The plan; without ``verbose`` the packages already in place are one count, not one line each."""
         after = self.after
         lines = [f"{self.channel} channel of {self.storage.url()}:"]
         for staged in self.staged:
-            lines.append(f"  {staged.action:<8} {staged.package.filename} ({_describe(staged)})")
+            if verbose or staged.action != "keep":
+                lines.append(f"  {staged.action:<8} {staged.package.filename} ({_describe(staged)})")
+        lines += [f"  {'conflict':<8} {conflict.line()}" for conflict in self.conflicts]
         for plugin_id, entry in dropped_entries(self.before.index, after, self.staged):
             lines.append(f"  {'archive':<8} {entry['filename']} (then delete it from {self.channel}/)")
         lines += [f"  {'index':<8} {line}" for line in index_diff(self.before.index, after)]
         if after == self.before.index:
             lines.append(f"  {INDEX_NAME} unchanged")
+        if not verbose and self.unchanged:
+            lines.append(f"  {len(self.unchanged)} unchanged (already there with the same sha1; --verbose lists them)")
         lines += [f"  note: {note}" for note in self.notes]
         return lines
+
+    def refusal(self) -> ToolchainError | None:
+        """The error refusing the conflicts (all of them named), or None when there is none."""
+        if not self.conflicts:
+            return None
+        if len(self.conflicts) == 1:
+            [conflict] = self.conflicts
+            return ToolchainError(f"already published with different content (sha1 {conflict.there.sha1}, yours "
+                                  f"{conflict.package.sha1sum}): a published version never changes; bump the "
+                                  "plugin version (or use --force to replace it)", conflict.url)
+        names = ", ".join(conflict.package.filename for conflict in self.conflicts)
+        return ToolchainError(f"{len(self.conflicts)} packages already published with different content ({names}): "
+                              "a published version never changes; bump their versions (or use --force to replace "
+                              "them)", self.storage.url(self.channel))
 
 
 def _describe(staged: Staged) -> str:
@@ -218,8 +259,12 @@ def plan_publish(storage: Storage, channel: str, sources: list[tuple[PackageInfo
             if named:
                 plan.notes.append(f"{package.filename} is missing from {channel}/ although its index names it: "
                                   "putting it back")
-            action = _stage_action(storage, f"{channel}/{package.filename}", package,
-                                   "copy" if isinstance(source, str) else "upload", force, found.get(package.filename))
+            key = f"{channel}/{package.filename}"
+            action = _stage_action(storage, key, package, "copy" if isinstance(source, str) else "upload", force,
+                                   found.get(package.filename))
+            if isinstance(action, Stat):  # listed with the others, all refused at once
+                plan.conflicts.append(Conflict(package, action, storage.url(key)))
+                continue
         plan.staged.append(Staged(package, action, source))
     plan.change = IndexChange(add=tuple(s.package for s in plan.staged), base=base)
     return plan
@@ -243,17 +288,16 @@ def _indexed_as(index: Index, package: PackageInfo) -> bool:
 
 
 def _stage_action(storage: Storage, key: str, package: PackageInfo, action: str, force: bool,
-                  there: Stat | None) -> str:
-    """``action`` if the file is new (``there``: None), ``keep`` if the same bytes are there, ``replace`` if forced."""
+                  there: Stat | None) -> str | Stat:
+    """``action`` if the file is new (``there``: None), ``keep`` if the same bytes are there, ``replace`` if forced.
+
+    Other bytes there, not forced: what is there (a conflict).
+    """
     if there is None:
         return action
     if there == stat_of(package):
         return "keep"
-    if force:
-        return "replace"
-    raise ToolchainError(f"already published with different content (sha1 {there.sha1}, yours {package.sha1sum}): "
-                         "a published version never changes; bump the plugin version (or use --force to "
-                         "replace it)", storage.url(key))
+    return "replace" if force else there
 
 
 def local_packages(packages_dir: Path, published: ChannelView | None = None) -> list[tuple[PackageInfo, Path]]:
@@ -397,17 +441,21 @@ class Outcome:
     deleted: list[str] = field(default_factory=list)
     index: Index | None = None
     index_written: bool = False
+    unchanged: int = 0  # packages already in place
 
     def summary(self, channel: str) -> str:
         index = f"{channel}/{INDEX_NAME} updated" if self.index_written else f"{channel}/{INDEX_NAME} unchanged"
         return (f"{len(self.transferred)} package(s) transferred, {len(self.archived)} archived, "
-                f"{len(self.deleted)} deleted; {index}")
+                f"{len(self.deleted)} deleted, {self.unchanged} unchanged; {index}")
 
 
 def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     """Carry out a plan in the safe order: stage, archive, index (compare-and-swap), tidy."""
+    refusal = plan.refusal()
+    if refusal is not None:
+        raise refusal
     progress = progress or TransferProgress()
-    storage, channel, outcome = plan.storage, plan.channel, Outcome()
+    storage, channel, outcome = plan.storage, plan.channel, Outcome(unchanged=len(plan.unchanged))
     transfers = [staged for staged in plan.staged if staged.action != "keep"]
     run_all(transfers, lambda staged: _stage(storage, channel, staged, progress), progress)
     outcome.transferred += [staged.package.filename for staged in transfers]
@@ -419,15 +467,19 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
         outcome.archived = [entry["filename"] for _, entry in dropped]
         archive(storage, channel, dropped, plan.force, progress)
 
-    with guard:
-        update = update_index(storage, channel,
-                              lambda current: plan.change.apply(current, storage.url(index_key(channel))),
-                              before_write, known=plan.before)
-        # Nothing written and the index still the one planned on: the plan's listing, taken
-        # with it, shows its files there (no index naming a missing file to repair).
-        as_planned = not update.written and update.before.data == plan.before.data
-        if not update.written and not as_planned:
-            guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
+    try:
+        with guard:
+            update = update_index(storage, channel,
+                                  lambda current: plan.change.apply(current, storage.url(index_key(channel))),
+                                  before_write, known=plan.before)
+            # Nothing written and the index still the one planned on: the plan's listing, taken
+            # with it, shows its files there (no index naming a missing file to repair).
+            as_planned = not update.written and update.before.data == plan.before.data
+            if not update.written and not as_planned:
+                guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
+    except ToolchainError:
+        _remove_refused(plan, progress)
+        raise
     outcome.index, outcome.index_written = update.after, update.written
     if _may_tidy(plan, outcome):
         known = {s.package.filename: s.package for s in plan.staged}
@@ -445,6 +497,27 @@ def _may_tidy(plan: Plan, outcome: Outcome) -> bool:
     indexed, named = plan.before.index.filenames(), outcome.index.filenames()
     return any(name.endswith(PACKAGE_SUFFIX) and name not in indexed for name in plan.listed) or \
         any(staged.package.filename not in named for staged in plan.staged)
+
+
+def _remove_refused(plan: Plan, progress: TransferProgress) -> None:
+    """After the index step refused the publish: delete the files of the plan that no index names.
+
+    Those it put in the channel (still in the source it published from), and those it
+    found there that the archive holds: a removal running meanwhile left them for the
+    claim this publish held. A failure here must not hide the refusal: the files are
+    then left for `inv tidy`, and the output says so.
+    """
+    storage, channel = plan.storage, plan.channel
+    try:
+        named = read_index(storage, channel).index.filenames()
+        ours = [s.package.filename for s in plan.staged if s.action != "keep" and s.package.filename not in named]
+        archived = [s.package.filename for s in plan.staged if s.action == "keep" and s.package.filename not in named
+                    and storage.stat(f"{ARCHIVE}/{s.package.filename}") == stat_of(s.package)]
+        delete_unindexed(storage, channel, ours, "staged by this refused publish; no index names it", progress.note)
+        delete_unindexed(storage, channel, archived, f"no index names it; kept in {ARCHIVE}/", progress.note)
+    except ToolchainError as exc:
+        progress.note(f"could not remove the packages this refused publish staged ({exc}): `inv tidy` moves "
+                      "them to the archive")
 
 
 class _Guard:
@@ -535,21 +608,7 @@ def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: 
     the claims protocol (repo.publish.claims).
     """
     candidates = _deletable(storage, channel, known, change, progress)
-    if not candidates:
-        return []
-    with Held(storage, channel, DELETE, candidates) as held:
-        claims = find_claims(storage, channel, PUBLISH)
-        named = read_index(storage, channel).index.filenames()
-        deleted = []
-        for name in sorted(candidates):
-            key = f"{channel}/{name}"
-            if name in named or any(claim.covers(name) for claim in claims):
-                progress.note(f"left {storage.url(key)} in place: a publish indexes or claims it")
-            elif held.fresh():
-                storage.delete(key)
-                progress.note(f"deleted {storage.url(key)} (kept in {ARCHIVE}/)")
-                deleted.append(name)
-        return deleted
+    return delete_unindexed(storage, channel, candidates, f"kept in {ARCHIVE}/", progress.note)
 
 
 def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,

@@ -43,12 +43,20 @@ class Mirror:
     keep: list[str] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
 
-    def lines(self, storage: Storage, stable_dir: Path) -> list[str]:
+    def lines(self, storage: Storage, stable_dir: Path, verbose: bool = True) -> list[str]:
+        """The plan; without ``verbose`` the packages already there are one count, not one line each."""
         lines = [f"mirror {storage.url(STABLE)} into {stable_dir}:"]
         lines += [f"  {'download':<8} {e['filename']} ({format_bytes(e['dsize'])})" for _, e in self.download]
-        lines += [f"  {'keep':<8} {name} (same sha1)" for name in self.keep]
+        if verbose:
+            lines += [f"  {'keep':<8} {name} (same sha1)" for name in self.keep]
         lines += [f"  {'delete':<8} {name} (not in the stable channel)" for name in self.delete]
+        if not verbose and self.keep:
+            lines.append(f"  {len(self.keep)} unchanged (already there with the same sha1; --verbose lists them)")
         return lines
+
+    def summary(self, stable_dir: Path) -> str:
+        return (f"{stable_dir}: {len(self.download)} downloaded, {len(self.keep)} already there, "
+                f"{len(self.delete)} deleted")
 
 
 def plan_download(storage: Storage, stable_dir: Path) -> Mirror:
@@ -85,6 +93,7 @@ def download_stable(storage: Storage, stable_dir: Path, progress: TransferProgre
         write_atomic(stable_dir / INDEX_NAME, current.data)
     for name in mirror.delete:
         (stable_dir / name).unlink()
+        progress.note(f"deleted {stable_dir / name} (not in the stable channel)")
     _record_origin(storage, stable_dir, current.sha1 or ABSENT)
     return mirror
 

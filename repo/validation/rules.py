@@ -95,6 +95,9 @@ RULES: dict[str, Rule] = _rules(
     ("dhcp-coverage", WARNING, "models of a build plugin that no DHCP class or MAC prefix of their vendor names: "
                                "one line per build plugin"),
     ("provd", ERROR, "with `inv validate --provd`: the real provd cannot load the plugin or its pkgs.db"),
+    ("version-published", WARNING, "with a repository (`--against REPO`, $PROVD_REPO or provd.repo): a package "
+                                   "whose version a channel already indexes with other bytes (upload would refuse "
+                                   "it: bump the version)"),
     ("dhcp-drift", WARNING, "reported by `inv dhcp-import`: a class of a hand-kept bundle with no allow line, or an "
                             "allow line for a class no vendor file declares"),
 )
