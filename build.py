@@ -11,23 +11,28 @@ Makefiles written for the upstream tool keep working.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import contextlib
-import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from repo.build.buildcache import BuildCache, toolchain_fingerprint, tree_digest
+from repo.build.buildcache import (
+    BuildCache,
+    Failure,
+    files_state,
+    from_the_machine,
+    toolchain_fingerprint,
+    tree_digest,
+)
 from repo.build.packaging import pack, source_date_epoch
 from repo.build.commands import builtin_commands
+from repo.build.scheduler import Job, folder_size, running
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
 from repo.package.archive import PackageInfo, inspect_package
@@ -303,6 +308,7 @@ class _Outcome:
     detail: str | None = None
     findings: tuple[Finding, ...] = ()
     silenced: tuple[Finding, ...] = ()  # warnings the project configuration silences
+    from_the_machine: bool = False  # a failure the sources did not decide (see buildcache.from_the_machine)
 
 
 # Build plugins already loaded in this process, by folder: forked workers inherit them.
@@ -328,7 +334,7 @@ def _build_and_package(folder: str, target_id: str, build_dir: Path, mtime: int,
         return _Outcome(pg_id, package=package_tree(tree, pg_id, build_dir / "dev", mtime), findings=findings)
     except Exception as exc:  # reported per target; the other targets go on
         return _Outcome(pg_id, error=_one_line(exc) if isinstance(exc, ToolchainError) else _describe(exc),
-                        detail=traceback.format_exc())
+                        detail=traceback.format_exc(), from_the_machine=from_the_machine(exc))
 
 
 def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), jobs: int | None = None,
@@ -348,22 +354,29 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     cache = BuildCache(build_dir)
     mtime = source_date_epoch()
     fingerprint = toolchain_fingerprint()
-    digests = {p.name: tree_digest(p.folder) for p in plugins if any(t in targets for t in p.targets.values())}
+    inputs = {p.name: _inputs_digest(p) for p in plugins if any(t in targets for t in p.targets.values())}
 
-    keys, outcomes, to_build = {}, {}, []
+    keys, outcomes, to_build, failed_before = {}, {}, [], []
     for target in targets:
-        keys[target.pg_id] = _target_key(target, digests[target.plugin], fingerprint, mtime)
-        cached = cache.lookup(target.pg_id, keys[target.pg_id])
-        if cached is not None and _still_there(cached, dev_dir, build_dir / "plugins" / target.pg_id):
-            outcomes[target.pg_id] = _Outcome(target.pg_id, package=cached)
+        keys[target.pg_id] = _target_key(target, inputs[target.plugin], fingerprint, mtime)
+        made = cache.lookup(target.pg_id, keys[target.pg_id])
+        if isinstance(made, Failure):  # nothing changed since it failed: it fails the same way
+            outcomes[target.pg_id] = _Outcome(target.pg_id, error=made.message, detail=made.detail)
+            result.failures.append(f"{target.label} ({target.pg_id}): {made.message}")
+            failed_before.append(made)
+        elif made is not None and _still_there(made, dev_dir, build_dir / "plugins" / target.pg_id):
+            outcomes[target.pg_id] = _Outcome(target.pg_id, package=made)
             result.cached.append(target)
         else:
             to_build.append(target)
 
     by_id = {t.pg_id: t for t in targets}
     printed: set[Finding] = set()
-    with Progress(len(to_build), stream) as progress:
-        for outcome in _run_all(to_build, _build_and_package, (build_dir, mtime, silencing), jobs):
+    with _running(to_build, _build_and_package, (build_dir, mtime, silencing), jobs) as outcomes_built, \
+            Progress(len(to_build), stream) as progress:
+        for failure in failed_before if verbose else ():
+            progress.note(failure.detail)
+        for outcome in outcomes_built:
             outcomes[outcome.pg_id] = outcome
             target = by_id[outcome.pg_id]
             for finding in outcome.findings:
@@ -375,7 +388,10 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
                 result.failures.append(f"{target.label} ({target.pg_id}): {outcome.error}")
                 if verbose:
                     progress.note(outcome.detail)
-                cache.forget(target.pg_id)
+                if outcome.from_the_machine:
+                    cache.forget(target.pg_id)
+                else:
+                    cache.store(target.pg_id, keys[target.pg_id], Failure(outcome.error, outcome.detail))
             else:
                 progress.done("built", f"{outcome.package.filename} ({target.label})")
                 cache.store(target.pg_id, keys[target.pg_id], outcome.package)
@@ -390,8 +406,13 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     return result
 
 
-def _target_key(target: Target, source_digest: str, fingerprint: str, mtime: int) -> str:
-    return "|".join([fingerprint, source_digest, target.target_id, target.pg_id, str(target.std_dirs), str(mtime)])
+def _inputs_digest(plugin: BuildPlugin) -> str:
+    """What a build plugin's targets read: its folder, and the firmware folder validation compares with."""
+    return tree_digest(plugin.folder) + "+" + files_state(vendor_folder(plugin.folder.parent, plugin.name))
+
+
+def _target_key(target: Target, inputs_digest: str, fingerprint: str, mtime: int) -> str:
+    return "|".join([fingerprint, inputs_digest, target.target_id, target.pg_id, str(target.std_dirs), str(mtime)])
 
 
 def _still_there(package: PackageInfo, dev_dir: Path, tree: Path) -> bool:
@@ -400,22 +421,15 @@ def _still_there(package: PackageInfo, dev_dir: Path, tree: Path) -> bool:
         and path.stat().st_size == package.dsize and sha1_file(path) == package.sha1sum
 
 
-def _run_all(targets: list[Target], work: Callable[..., _Outcome], args: tuple,
-             jobs: int | None) -> Iterable[_Outcome]:
-    """``work(folder, target_id, *args)`` for each target, in parallel worker processes when there are several."""
-    jobs = jobs or os.cpu_count() or 1
-    calls = [(str(t.build_file.parent), t.target_id, *args) for t in targets]
-    if jobs == 1 or len(targets) <= 1:
-        for call in calls:
-            yield work(*call)
-        return
-    # Forking a process that runs other threads (a test server, say) can deadlock the
-    # child on a lock held at fork time; a fork server is forked from a clean process.
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(targets)), mp_context=context) as pool:
-        futures = [pool.submit(work, *call) for call in calls]
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
+def _running(targets: list[Target], work: Callable[..., _Outcome], args: tuple, jobs: int | None):
+    """Start ``work(folder, target_id, *args)`` for each target (see repo.build.scheduler); a context manager.
+
+    A build plugin's targets go to one worker, the largest build plugin folders first.
+    """
+    sizes = {folder: folder_size(folder) for folder in {t.build_file.parent for t in targets}}
+    return running([Job(t.label, str(t.build_file.parent), sizes[t.build_file.parent],
+                        (str(t.build_file.parent), t.target_id)) for t in targets],
+                   work, args, jobs or os.cpu_count() or 1)
 
 
 def _assemble_index(dev_dir: Path, outcomes: dict[str, _Outcome], cache: BuildCache,
@@ -467,9 +481,10 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
     targets = select_targets(plugins, selectors, unloadable(load_errors))
     with tempfile.TemporaryDirectory(prefix="provd-validate-") as scratch:
         firmware_dir = Path(firmware_dir) if firmware_dir else None
-        for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir, silencing), jobs):
-            findings += outcome.findings
-            silenced += outcome.silenced
+        with _running(targets, _build_and_check, (Path(scratch), firmware_dir, silencing), jobs) as outcomes:
+            for outcome in outcomes:
+                findings += outcome.findings
+                silenced += outcome.silenced
     return CheckResult(ordered(findings), len(targets), ordered(silenced))
 
 

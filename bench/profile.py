@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
+import subprocess
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from corpus import generate
 
 # (phase, module, attribute): the function whose calls are the phase. A missing one is
 # skipped, so the same table works for checkouts before and after a change.
@@ -48,13 +52,6 @@ class Clock:
         self.cpu: dict[str, float] = defaultdict(float)
         self.wall: dict[str, float] = defaultdict(float)
         self._active: set[str] = set()
-
-    def lap(self) -> tuple[dict[str, float], dict[str, float]]:
-        """The times so far (CPU, wall), and start again from zero."""
-        laps = dict(self.cpu), dict(self.wall)
-        self.cpu.clear()
-        self.wall.clear()
-        return laps
 
     def wrap(self, phase: str, function):
         def timed(*args, **kwargs):
@@ -126,35 +123,43 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
                         help="the toolchain checkout to profile (default: this one)")
     parser.add_argument("--plugins-dir", type=Path, help="an existing corpus (default: generate one)")
-    parser.add_argument("--runs", type=int, default=1, help="cold builds; the table shows the median of each phase")
+    parser.add_argument("--runs", type=int, default=1, help="cold builds, each in a new process; the table "
+                                                            "shows the median of each phase")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a child run: build there, print JSON
     args = parser.parse_args()
-    sys.path.insert(0, str(args.root.resolve()))
-    sys.dont_write_bytecode = False
-    import build as engine  # the checkout's engine, once its folder is on the path
-
-    from corpus import generate  # noqa: E402 (bench/ is on the path when run as a script)
-
-    clock = Clock()
-    phases = instrument(clock)
+    if args.one:
+        print(json.dumps(profile_one(args.root, args.plugins_dir, args.one)))
+        return
     laps = []
-    with tempfile.TemporaryDirectory(prefix="provd-profile-") as work, open(os.devnull, "w") as quiet:
+    with tempfile.TemporaryDirectory(prefix="provd-profile-") as work:
         plugins = args.plugins_dir or Path(work) / "plugins"
         if args.plugins_dir is None:
             generate(plugins)
         for run in range(args.runs):
-            cpu, wall = time.process_time(), time.perf_counter()
-            result = engine.build(plugins, Path(work) / f"build{run}", jobs=1, stream=quiet)
-            total = time.process_time() - cpu, time.perf_counter() - wall
-            laps.append(clock.lap())
-            laps[-1][0]["total"], laps[-1][1]["total"] = total
-            print(f"  run {run + 1}: {len(result.built)} built, {len(result.failures)} failed, "
-                  f"{total[0]:.2f} CPU-s", file=sys.stderr)
+            child = subprocess.run([sys.executable, __file__, "--root", str(args.root), "--plugins-dir", str(plugins),
+                                    "--one", str(Path(work) / f"build{run}")], check=True, capture_output=True)
+            laps.append(json.loads(child.stdout))
+            print(f"  run {run + 1}: {laps[-1]['cpu']['total']:.2f} CPU-s", file=sys.stderr)
     print(f"Cold build of {plugins} by {args.root}, one job; median of {args.runs} run(s).\n")
     print("| phase | CPU s | wall s |")
     print("| --- | ---: | ---: |")
-    for phase in [*phases, "total"]:
-        cpu, wall = (statistics.median(lap[kind].get(phase, 0.0) for lap in laps) for kind in (0, 1))
+    for phase in laps[0]["phases"]:
+        cpu, wall = (statistics.median(lap[kind].get(phase, 0.0) for lap in laps) for kind in ("cpu", "wall"))
         print(f"| {phase} | {cpu:.2f} | {wall:.2f} |")
+
+
+def profile_one(root: Path, plugins: Path, build_dir: Path) -> dict:
+    """One cold build in this process, timed by phase."""
+    sys.path.insert(0, str(root.resolve()))
+    import build as engine  # the checkout's engine, once its folder is on the path
+
+    clock = Clock()
+    phases = instrument(clock)
+    with open(os.devnull, "w") as quiet:
+        cpu, wall = time.process_time(), time.perf_counter()
+        engine.build(plugins, build_dir, jobs=1, stream=quiet)
+        clock.cpu["total"], clock.wall["total"] = time.process_time() - cpu, time.perf_counter() - wall
+    return {"phases": [*phases, "total"], "cpu": clock.cpu, "wall": clock.wall}
 
 
 if __name__ == "__main__":

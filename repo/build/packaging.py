@@ -35,18 +35,24 @@ def package_filename(plugin_id: str, version: str) -> str:
 def pack(tree: Path, plugin_id: str, dest_dir: Path, mtime: int | None = None) -> Path:
     """Write the package of the plugin built in ``tree`` into ``dest_dir``; return its path.
 
-    The package appears atomically: a failure leaves no file behind.
+    The package appears atomically: a failure leaves no file behind. It is not synced to
+    disk: the build checks a package's SHA-1 before trusting it again (a crash can only
+    cost a rebuild) and publishing reads every package through the safety checks.
     """
     info = read_plugin_info(tree / "plugin-info")
     dest = dest_dir / package_filename(plugin_id, info["version"])
     stamp = source_date_epoch() if mtime is None else mtime
-    write_archive(dest, _members(tree, plugin_id, stamp))
+    write_archive(dest, _members(tree, plugin_id, stamp), durable=False)
     return dest
 
 
-def write_archive(dest: Path, members: Iterable[tuple[tarfile.TarInfo, str | bytes | None]]) -> None:
-    """Write a bzip2 tar of (header, content) pairs atomically; content is a file path or bytes."""
-    with atomic_writer(dest) as raw:
+def write_archive(dest: Path, members: Iterable[tuple[tarfile.TarInfo, str | bytes | None]],
+                  durable: bool = True) -> None:
+    """Write a bzip2 tar of (header, content) pairs atomically; content is a file path or bytes.
+
+    ``durable``: synced to disk before it replaces ``dest`` (see atomic_writer).
+    """
+    with atomic_writer(dest, durable) as raw:
         with bz2.BZ2File(raw, "wb", compresslevel=9) as compressed:
             with tarfile.open(fileobj=compressed, mode="w|", format=tarfile.GNU_FORMAT) as tar:
                 for member, content in members:

@@ -5,12 +5,13 @@ first) then ``templates``; a name resolves when a file of that name is in either
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import jinja2
 from jinja2 import nodes
 
 from repo.validation.findings import Finding, decode_text
+from repo.validation.memo import by_content
 from repo.validation.rules import finding
 
 TEMPLATE_SUFFIX = ".tpl"
@@ -21,26 +22,49 @@ _KEYWORD = {nodes.Extends: "extends", nodes.Include: "include", nodes.Import: "i
             nodes.FromImport: "from ... import"}
 
 
+class Reference(NamedTuple):
+    keyword: str  # extends, include, ...
+    names: tuple[str, ...]  # the template names tried in order
+    line: int
+
+
+class Outline(NamedTuple):
+    """What a template's bytes say, whatever tree they are in."""
+
+    problem: tuple[str, int | None] | None  # (message, line) when it is not UTF-8 or not Jinja2
+    references: tuple[Reference, ...] = ()
+
+
 def check_template(rel: str, source: bytes, exists: Callable[[str], bool]) -> list[Finding]:
     """Check the template ``rel`` of a plugin; ``exists`` tells whether a plugin-relative file exists."""
-    text, undecodable = decode_text(source, rel)
-    if text is None:
-        return [finding("template-syntax", f.path, f.message, f.line) for f in undecodable]
-    try:
-        tree = _ENVIRONMENT.parse(text, rel, rel)
-    except jinja2.TemplateSyntaxError as exc:
-        return [finding("template-syntax", rel, f"Jinja2 syntax error: {exc.message}", exc.lineno)]
+    outline = _outline(source)
+    if outline.problem is not None:
+        return [finding("template-syntax", rel, *outline.problem)]
     findings = []
-    for node in tree.find_all(_REFERENCES):
-        if getattr(node, "ignore_missing", False):
-            continue
-        names = _literal_names(node.template)
-        if names and not any(_resolves(name, exists) for name in names):
-            shown = " or ".join(repr(n) for n in names)
-            findings.append(finding("template-missing", rel, f"{_KEYWORD[type(node)]} {shown}: no such template in "
+    for reference in outline.references:
+        if not any(_resolves(name, exists) for name in reference.names):
+            shown = " or ".join(repr(n) for n in reference.names)
+            findings.append(finding("template-missing", rel, f"{reference.keyword} {shown}: no such template in "
                                                              f"{' or '.join(f + '/' for f in TEMPLATE_FOLDERS)}",
-                                    node.lineno))
+                                    reference.line))
     return findings
+
+
+@by_content
+def _outline(source: bytes) -> Outline:
+    text, undecodable = decode_text(source, "")
+    if text is None:
+        return Outline((undecodable[0].message, undecodable[0].line))
+    try:
+        tree = _ENVIRONMENT.parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        return Outline((f"Jinja2 syntax error: {exc.message}", exc.lineno))
+    references = []
+    for node in tree.find_all(_REFERENCES):
+        names = _literal_names(node.template)
+        if names and not getattr(node, "ignore_missing", False):
+            references.append(Reference(_KEYWORD[type(node)], tuple(names), node.lineno))
+    return Outline(None, tuple(references))
 
 
 def _literal_names(template: nodes.Expr) -> list[str]:

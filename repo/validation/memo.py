@@ -1,0 +1,31 @@
+"""Remembering what a file's content says, so the same bytes are analysed once per process.
+
+Built trees repeat files: every target of a build plugin gets the same ``common/``
+templates and code. A parse depends on the bytes only, so its result is kept by their
+SHA-1; what depends on the tree around the file (does an included template exist?) is
+not part of it and is checked for each tree.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Callable, TypeVar
+
+Result = TypeVar("Result")
+
+_LIMIT = 8192  # distinct contents kept per analysis: a real tree has a few thousand files
+
+
+def by_content(analyse: Callable[[bytes], Result]) -> Callable[[bytes], Result]:
+    """``analyse`` (a pure function of bytes returning an immutable value), computed once per content."""
+    results: dict[bytes, Result] = {}
+
+    @functools.wraps(analyse)
+    def memoised(data: bytes) -> Result:
+        key = hashlib.sha1(data).digest()
+        if key not in results:
+            if len(results) >= _LIMIT:
+                results.clear()  # the simplest bound; a tree that large starts over
+            results[key] = analyse(data)
+        return results[key]
+    return memoised

@@ -1,0 +1,118 @@
+"""Scheduling targets on workers: a build plugin's targets on one worker, the heaviest plugins first."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from repo.build.scheduler import Job, Queue, folder_size, running
+from repo.errors import ToolchainError
+
+
+def jobs(**groups: tuple[int, int]) -> list[Job]:
+    """``name=(number of jobs, weight)`` -> jobs ``name1``, ``name2``... of group ``name``."""
+    return [Job(f"{group}{n}", group, weight, (f"{group}{n}",)) for group, (count, weight) in groups.items()
+            for n in range(1, count + 1)]
+
+
+def test_heaviest_group_first_and_a_worker_keeps_to_its_group():
+    queue = Queue(jobs(small=(2, 10), big=(3, 500), middle=(2, 100)))
+    first, second = queue.next(None), queue.next(None)
+    assert (first.name, second.name) == ("big1", "middle1")
+    assert queue.next("big").name == "big2"
+    assert queue.next("middle").name == "middle2"
+    assert queue.next("middle").name == "small1"  # its group is done: the heaviest group not started
+    assert queue.next("big").name == "big3"
+    assert queue.next("small").name == "small2"
+    assert queue.next("small") is None
+
+
+def test_an_idle_worker_helps_with_the_group_that_has_most_jobs_left():
+    queue = Queue(jobs(big=(4, 500), small=(1, 10)))
+    assert [queue.next(None).name, queue.next(None).name] == ["big1", "small1"]
+    assert queue.next("small").name == "big4"  # taken from the end: big's own worker goes on in order
+    assert queue.next("big").name == "big2"
+
+
+def test_ties_keep_the_given_order():
+    queue = Queue(jobs(b=(1, 5), a=(1, 5), c=(1, 5)))
+    assert [queue.next(None).name for _ in range(3)] == ["b1", "a1", "c1"]
+
+
+def whoami(name: str, suffix: str) -> tuple[str, int]:
+    return name + suffix, os.getpid()
+
+
+def test_workers_run_every_job_in_other_processes():
+    with running(jobs(a=(3, 1), b=(3, 2)), whoami, ("!",), workers=2) as results:
+        done = list(results)
+    assert sorted(name for name, _ in done) == ["a1!", "a2!", "a3!", "b1!", "b2!", "b3!"]
+    assert os.getpid() not in {pid for _, pid in done}
+
+
+def test_one_worker_runs_the_jobs_here_in_queue_order():
+    with running(jobs(a=(2, 1), b=(2, 2)), whoami, ("",), workers=1) as results:
+        assert list(results) == [("b1", os.getpid()), ("b2", os.getpid()), ("a1", os.getpid()), ("a2", os.getpid())]
+
+
+def fail_on(name: str, bad: str) -> str:
+    if name == bad:
+        raise ValueError(f"{name} is bad")
+    return name
+
+
+def test_an_exception_in_a_job_reaches_the_caller():
+    with pytest.raises(ValueError, match="a2 is bad"):
+        with running(jobs(a=(3, 1)), fail_on, ("a2",), workers=2) as results:
+            list(results)
+
+
+def die_on(name: str, bad: str) -> str:
+    if name == bad:
+        os._exit(3)
+    return name
+
+
+def test_a_worker_that_dies_is_an_error_naming_the_job():
+    with pytest.raises(ToolchainError, match=r"a worker process died \(exit status 3\) while building a2"):
+        with running(jobs(a=(3, 1)), die_on, ("a2",), workers=2) as results:
+            list(results)
+
+
+def parent(name: str) -> int:
+    return os.getppid()
+
+
+def test_workers_are_forked_when_entered_before_a_thread_starts():
+    """A live display's thread started inside does not reach them: they are this process's children."""
+    stop = threading.Event()
+    with running(jobs(a=(2, 1), b=(2, 1)), parent, (), workers=2) as results:
+        display = threading.Thread(target=stop.wait)
+        display.start()
+        try:
+            assert set(results) == {os.getpid()}
+        finally:
+            stop.set()
+            display.join()
+
+
+def test_workers_come_from_a_fork_server_when_threads_already_run():
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait)
+    server.start()
+    try:
+        with running(jobs(a=(2, 1), b=(2, 1)), parent, (), workers=2) as results:
+            parents = set(results)
+    finally:
+        stop.set()
+        server.join()
+    assert len(parents) == 1 and os.getpid() not in parents
+
+
+def test_folder_size_counts_the_bytes_of_every_file(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/x").write_bytes(b"12345")
+    (tmp_path / "y").write_bytes(b"123")
+    (tmp_path / "link").symlink_to("/dev/zero")
+    assert folder_size(tmp_path) == 8 + len("/dev/zero")
