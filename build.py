@@ -7,6 +7,9 @@ decorator. Each target fills an empty folder that becomes the plugin ``pg_id``.
 
 Also the classic command (``build.py -B|-P|-D --source S --destination D``) so that
 Makefiles written for the upstream tool keep working.
+
+Validation (Jinja2 and every rule) and the worker pool are imported where they are
+used: a build with nothing to do, or ``inv --list``, does not pay for them.
 """
 from __future__ import annotations
 
@@ -32,13 +35,11 @@ from repo.build.buildcache import (
 )
 from repo.build.packaging import pack, source_date_epoch
 from repo.build.commands import builtin_commands
-from repo.build.scheduler import Job, folder_size, running
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
 from repo.package.archive import PackageInfo, inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.ui.progress import Progress
-from repo.validation.builtplugin import validate_built_tree
 from repo.validation.findings import Finding, errors, first_error, from_error, ordered
 from repo.validation.firmware import vendor_folder
 from repo.validation.silencing import Silencing
@@ -224,6 +225,8 @@ def check_built_target(target: Target, tree: Path, built: Path, firmware_dir: Pa
     Firmware files are looked up in ``firmware_dir``, by default the vendor folder of
     ``<plugins>/_firmwares/``.
     """
+    from repo.validation.builtplugin import validate_built_tree
+
     if firmware_dir is None:
         firmware_dir = vendor_folder(target.build_file.parent.parent, target.plugin)
     findings = validate_built_tree(tree, target.pg_id, firmware_dir, target.build_file.parent)
@@ -426,6 +429,10 @@ def _running(targets: list[Target], work: Callable[..., _Outcome], args: tuple, 
 
     A build plugin's targets go to one worker, the largest build plugin folders first.
     """
+    if not targets:  # nothing changed: no pool to import or start
+        return contextlib.nullcontext(iter(()))
+    from repo.build.scheduler import Job, folder_size, running
+
     sizes = {folder: folder_size(folder) for folder in {t.build_file.parent for t in targets}}
     return running([Job(t.label, str(t.build_file.parent), sizes[t.build_file.parent],
                         (str(t.build_file.parent), t.target_id)) for t in targets],
@@ -551,6 +558,8 @@ def _classic_build(plugins_dir: Path, trees_dir: Path, selectors: Sequence[str])
 
 
 def _classic_package(trees_dir: Path, packages_dir: Path, plugin_ids: Sequence[str]) -> list[str]:
+    from repo.validation.builtplugin import validate_built_tree
+
     ids = plugin_ids or sorted(p.name for p in trees_dir.iterdir() if p.is_dir())
     failures = []
     for pg_id in ids:

@@ -1,29 +1,25 @@
-"""Invoke tasks: thin wiring over build.py and the repo package. Run ``inv --list``."""
+"""Invoke tasks: thin wiring over build.py and the repo package. Run ``inv --list``.
+
+A task imports what only it uses (publishing, DHCP, the catalog) in its body: every
+``inv`` run loads this file, and should not pay for the other tasks.
+"""
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
 
-from invoke import Exit, task
+# Invoke turns bytecode writing off; the toolchain's modules are worth caching (__pycache__/ is git-ignored).
+sys.dont_write_bytecode = False
 
-import build as engine
-from repo.catalog.indexdiff import diff_indexes
-from repo.dhcp.bundle import BUNDLE_NAME, render_bundle, write_bundle
-from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
-from repo.dhcp.data import load_dhcp_data
-from repo.dhcp.publish import publish_bundle
-from repo.errors import ToolchainError
-from repo.package.index import INDEX_NAME
-from repo.publish import plan as publish
-from repo.publish import stablesync
-from repo.publish.address import open_repository, repository_address
-from repo.publish.channel import check_channel, index_key, read_index
-from repo.scaffold import DEFAULT_VERSION, create, plan_plugin
-from repo.ui.cli import install_trailing_words, reports_errors
-from repo.ui.terminal import printable
-from repo.validation.report import summary
-from repo.validation.silencing import Silencing
+from invoke import Exit, task  # noqa: E402 (after the bytecode setting, as every import below)
+
+import build as engine  # noqa: E402
+from repo.errors import ToolchainError  # noqa: E402
+from repo.package.index import INDEX_NAME  # noqa: E402
+from repo.scaffold import DEFAULT_VERSION  # noqa: E402
+from repo.ui.cli import install_trailing_words, reports_errors  # noqa: E402
+from repo.validation.silencing import Silencing  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_PLUGINS_DIR = "plugins"
@@ -72,6 +68,10 @@ def dhcp(c, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR):
 
 
 def _write_dhcp_bundle(plugins_dir: Path, build_dir: Path) -> Path:
+    from repo.dhcp.bundle import BUNDLE_NAME, render_bundle, write_bundle
+    from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
+    from repo.dhcp.data import load_dhcp_data
+
     vendors = load_dhcp_data(plugins_dir)
     if not vendors:
         raise ToolchainError(f"no build plugin in {plugins_dir}/ has a {DHCP_DATA_FILE}: no bundle to make")
@@ -89,6 +89,9 @@ def _write_dhcp_bundle(plugins_dir: Path, build_dir: Path) -> Path:
 @reports_errors
 def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT_BUILD_DIR, dry_run=False):
     """Publish <build-dir>/dhcpd.tar.bz2 to <repo>/dhcpd-update/ (generated first when missing)."""
+    from repo.dhcp.bundle import BUNDLE_NAME
+    from repo.dhcp.publish import publish_bundle
+
     bundle = Path(build_dir) / BUNDLE_NAME
     if not bundle.exists():
         if dry_run:
@@ -112,6 +115,8 @@ def upload_dhcp(c, repo=None, plugins_dir=DEFAULT_PLUGINS_DIR, build_dir=DEFAULT
 @reports_errors
 def validate(c, plugins_dir=DEFAULT_PLUGINS_DIR, strict=False, firmware_dir=None, jobs=0, selector=None):
     """Check plugins (built into a scratch folder) for anything provd would refuse or choke on."""
+    from repo.validation.report import summary
+
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to check")
         return
@@ -144,6 +149,8 @@ def _silencing(c) -> Silencing:
 @reports_errors
 def new_plugin(c, vendor, plugins_dir=DEFAULT_PLUGINS_DIR, version=DEFAULT_VERSION, models=None, tests_dir=None):
     """Scaffold a build plugin for VENDOR's MODELS, and its test; it builds and validates as created."""
+    from repo.scaffold import create, plan_plugin
+
     plugin = plan_plugin(vendor, version, models or ())
     tests = Path(tests_dir) if tests_dir else Path(plugins_dir).parent / "tests"
     folder, test_file = create(Path(plugins_dir), tests, plugin)
@@ -155,11 +162,16 @@ def new_plugin(c, vendor, plugins_dir=DEFAULT_PLUGINS_DIR, version=DEFAULT_VERSI
 
 
 def _repository(c, repo):
+    from repo.publish.address import open_repository, repository_address
+
     config = c.config.get("provd") or {}
     return open_repository(repository_address(repo, config, DEFAULT_REPO), config)
 
 
-def _run(plan: publish.Plan, dry_run: bool) -> publish.Outcome | None:
+def _run(plan, dry_run: bool):
+    """Print a publishing plan (dry run), or carry it out; the outcome (None for a dry run)."""
+    from repo.publish import plan as publish
+
     if dry_run:
         print("\n".join(plan.lines()))
         print("dry run: nothing changed")
@@ -174,6 +186,8 @@ def _run(plan: publish.Plan, dry_run: bool) -> publish.Outcome | None:
 @reports_errors
 def upload(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False, force=False):
     """Publish the packages of <build-dir>/dev/plugins.db to the dev channel (building first if needed)."""
+    from repo.publish import plan as publish
+
     storage = _repository(c, repo)
     packages_dir = Path(build_dir) / "dev"
     if not (packages_dir / INDEX_NAME).exists():
@@ -191,6 +205,8 @@ def upload(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False, force=False
 @reports_errors
 def promote(c, plugin_id=None, repo=None, from_="dev", to="stable", dry_run=False, force=False):
     """Copy the packages indexed in one channel for the given ids into another, and index them there."""
+    from repo.publish import plan as publish
+
     storage = _repository(c, repo)
     _run(publish.plan_promote(storage, from_, to, plugin_id or [], force), dry_run)
 
@@ -202,6 +218,8 @@ def promote(c, plugin_id=None, repo=None, from_="dev", to="stable", dry_run=Fals
 @reports_errors
 def remove(c, channel=None, plugin_id=None, repo=None, dry_run=False):
     """Take plugin ids out of a channel's index; their packages move to the archive channel."""
+    from repo.publish import plan as publish
+
     if not channel:
         raise ToolchainError("--channel is required (dev or stable)")
     storage = _repository(c, repo)
@@ -214,6 +232,8 @@ def remove(c, channel=None, plugin_id=None, repo=None, dry_run=False):
 @reports_errors
 def download_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False):
     """Mirror the stable channel into <build-dir>/stable, verifying every package."""
+    from repo.publish import stablesync
+
     storage = _repository(c, repo)
     stable_dir = Path(build_dir) / stablesync.STABLE
     if dry_run:
@@ -231,6 +251,8 @@ def download_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False):
 @reports_errors
 def upload_stable(c, repo=None, build_dir=DEFAULT_BUILD_DIR, dry_run=False, force=False):
     """Make the stable channel exactly the packages of <build-dir>/stable (after download-stable)."""
+    from repo.publish import stablesync
+
     storage = _repository(c, repo)
     stable_dir = Path(build_dir) / stablesync.STABLE
     outcome = _run(stablesync.plan_upload_stable(storage, stable_dir, force), dry_run)
@@ -248,6 +270,8 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
     from rich.console import Console  # rich is slow to import: only when needed
 
     from repo.catalog import listing
+    from repo.publish.channel import check_channel, index_key, read_index
+    from repo.ui.terminal import printable
 
     storage = _repository(c, repo)
     current = read_index(storage, check_channel(channel))
@@ -270,6 +294,10 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
 @reports_errors
 def diff(c, from_, to, repo=None, json=False):
     """What promoting FROM into TO would change, per plugin id: new, upgraded, models, descriptions."""
+    from repo.catalog.indexdiff import diff_indexes
+    from repo.publish.channel import check_channel, read_index
+    from repo.ui.terminal import printable
+
     storage = _repository(c, repo)
     source, target = read_index(storage, check_channel(from_)), read_index(storage, check_channel(to))
     if source.data is None and target.data is None:

@@ -28,28 +28,32 @@ from repo.package.archive import PackageInfo
 
 _TOOLCHAIN_ROOT = Path(__file__).resolve().parents[2]
 CACHE_FILE = ".cache/build.json"
+_READ_WHOLE = 1 << 20  # bytes: files up to this size are hashed in one read
 
 
 def tree_digest(folder: Path) -> str:
     """A hash of a folder's content: relative names, kinds, bytes, executable bits, link targets."""
     digest = hashlib.sha256()
-    _digest_into(digest, folder, "")
+    _digest_into(digest, os.fspath(folder), "")
     return digest.hexdigest()
 
 
-def _digest_into(digest, folder: Path, prefix: str) -> None:
+def _digest_into(digest, folder: str, prefix: str) -> None:
+    # Plain strings, not Paths: every build (a no-op too) hashes every source file.
     for entry in sorted(os.scandir(folder), key=lambda e: os.fsencode(e.name)):
         name = os.fsencode(prefix + entry.name)
-        mode = entry.stat(follow_symlinks=False).st_mode
+        status = entry.stat(follow_symlinks=False)
+        mode = status.st_mode
         if stat.S_ISLNK(mode):
             digest.update(b"L" + name + b"\0" + os.fsencode(os.readlink(entry.path)) + b"\0")
         elif stat.S_ISDIR(mode):
             digest.update(b"D" + name + b"\0")
-            _digest_into(digest, Path(entry.path), prefix + entry.name + "/")
+            _digest_into(digest, entry.path, prefix + entry.name + "/")
         else:
             digest.update((b"X" if mode & 0o111 else b"F") + name + b"\0")
             with open(entry.path, "rb") as f:
-                digest.update(hashlib.file_digest(f, "sha256").digest())
+                whole = status.st_size <= _READ_WHOLE  # file_digest's buffer costs more than a small file
+                digest.update((hashlib.sha256(f.read()) if whole else hashlib.file_digest(f, "sha256")).digest())
 
 
 def files_state(folder: Path) -> str:
