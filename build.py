@@ -432,6 +432,7 @@ def _running(targets: list[Target], work: Callable[..., _Outcome], args: tuple, 
     if not targets:  # nothing changed: no pool to import or start
         return contextlib.nullcontext(iter(()))
     from repo.build.scheduler import Job, folder_size, running
+    import repo.validation.builtplugin  # noqa: F401 (every worker needs it: imported once, before they fork)
 
     sizes = {folder: folder_size(folder) for folder in {t.build_file.parent for t in targets}}
     return running([Job(t.label, str(t.build_file.parent), sizes[t.build_file.parent],
