@@ -366,7 +366,7 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
         if isinstance(made, Failure):  # nothing changed since it failed: it fails the same way
             outcomes[target.pg_id] = _Outcome(target.pg_id, error=made.message, detail=made.detail)
             result.failures.append(f"{target.label} ({target.pg_id}): {made.message}")
-            failed_before.append(made)
+            failed_before.append((target, made))
         elif made is not None and _still_there(made, dev_dir, build_dir / "plugins" / target.pg_id):
             outcomes[target.pg_id] = _Outcome(target.pg_id, package=made)
             result.cached.append(target)
@@ -377,8 +377,10 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     printed: set[Finding] = set()
     with _running(to_build, _build_and_package, (build_dir, mtime, silencing), jobs) as outcomes_built, \
             Progress(len(to_build), stream) as progress:
-        for failure in failed_before if verbose else ():
-            progress.note(failure.detail)
+        for target, failure in failed_before:
+            progress.note(f"unchanged since it failed, not run again: {target.pg_id} ({target.label})")
+            if verbose:
+                progress.note(failure.detail)
         for outcome in outcomes_built:
             outcomes[outcome.pg_id] = outcome
             target = by_id[outcome.pg_id]

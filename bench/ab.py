@@ -11,14 +11,13 @@ load hits all of them, and the table gives medians of wall time and of CPU time
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 from corpus import generate
-from run import SCENARIOS, edit_one_plugin
+from run import SCENARIOS, run_scenarios
 from timing import measured
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,13 +43,9 @@ def main() -> None:
                                                str(work / "classic")])
         usage = {name: {key: [] for key, _, _ in (*SCENARIOS, ("list", "", 0))} for name in flows}
         for run in range(args.runs):
-            for build_dir, _ in flows.values():
-                shutil.rmtree(build_dir, ignore_errors=True)
-            for key, _, _ in SCENARIOS:
-                if key == "changed":
-                    edit_one_plugin(plugins, run)
-                for name, (_, command) in flows.items():
-                    usage[name][key].append(measured(command, status=1))  # the corpus's failing targets
+            for name, used in run_scenarios(flows, plugins, run).items():
+                for key, one in used.items():
+                    usage[name][key].append(one)
             for name, root in roots.items():
                 usage[name]["list"].append(measured([sys.executable, "-m", "invoke", "--search-root", str(root),
                                                      "--list"]))

@@ -55,6 +55,7 @@ def test_failed_target_is_reported_again_without_running_with_the_same_line_and_
         assert done.returncode == 1
         assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == expected
     assert "0 built, 0 up to date, 1 failed" in second.stdout
+    assert "unchanged since it failed, not run again: acme-1.0 (acme:1.0)" in second.stderr
     assert runs_of(runs) == 1
 
 

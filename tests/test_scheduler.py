@@ -1,13 +1,17 @@
 """Scheduling targets on workers: a build plugin's targets on one worker, the heaviest plugins first."""
 from __future__ import annotations
 
+import io
+import multiprocessing
 import os
 import threading
 
 import pytest
 
+import build
 from repo.build.scheduler import Job, Queue, folder_size, running
 from repo.errors import ToolchainError
+from tests.conftest import acme_plugin
 
 
 def jobs(**groups: tuple[int, int]) -> list[Job]:
@@ -84,17 +88,29 @@ def parent(name: str) -> int:
     return os.getppid()
 
 
-def test_workers_are_forked_when_entered_before_a_thread_starts():
-    """A live display's thread started inside does not reach them: they are this process's children."""
+def test_workers_start_on_entering(monkeypatch):
+    """A live display's thread started inside cannot make them come from a fork server."""
+    started = []
+    get_context = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method=None: started.append(method) or get_context(method))
     stop = threading.Event()
-    with running(jobs(a=(2, 1), b=(2, 1)), parent, (), workers=2) as results:
+    with running(jobs(a=(2, 1), b=(2, 1)), whoami, ("",), workers=2) as results:
+        assert len(started) == 2
         display = threading.Thread(target=stop.wait)
         display.start()
         try:
-            assert set(results) == {os.getpid()}
+            assert len(list(results)) == 4
         finally:
             stop.set()
             display.join()
+    assert len(started) == 2
+
+
+def test_workers_are_forked_when_no_other_thread_runs():
+    if threading.active_count() > 1:
+        pytest.skip("another test left a thread running")
+    with running(jobs(a=(2, 1), b=(2, 1)), parent, (), workers=2) as results:
+        assert set(results) == {os.getpid()}
 
 
 def test_workers_come_from_a_fork_server_when_threads_already_run():
@@ -116,3 +132,17 @@ def test_folder_size_counts_the_bytes_of_every_file(tmp_path):
     (tmp_path / "y").write_bytes(b"123")
     (tmp_path / "link").symlink_to("/dev/zero")
     assert folder_size(tmp_path) == 8 + len("/dev/zero")
+
+
+def test_build_starts_with_the_largest_build_plugin(plugins_dir, tmp_path):
+    acme_plugin(plugins_dir, "a_small")
+    big = acme_plugin(plugins_dir, "b_big")
+    (big / "common/blob.bin").write_bytes(bytes(300_000))
+    shown = io.StringIO()
+    # Different plugin ids for the second build plugin's targets.
+    build_file = big / "build.py"
+    build_file.write_text(build_file.read_text().replace("'acme-1.0'", "'big-1.0'").replace("'acme-2.0'", "'big-2.0'"))
+    result = build.build(plugins_dir, tmp_path / "out", jobs=1, stream=shown)
+    assert result.ok, result.failures
+    done = [line.split()[-1] for line in shown.getvalue().splitlines() if line.startswith("[")]
+    assert done == ["(b_big:1.0)", "(b_big:2.0)", "(a_small:1.0)", "(a_small:2.0)"]
