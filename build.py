@@ -23,7 +23,7 @@ import tempfile
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from repo.build.buildcache import (
     BuildCache,
@@ -33,8 +33,8 @@ from repo.build.buildcache import (
     toolchain_fingerprint,
     tree_digest,
 )
-from repo.build.packaging import pack, source_date_epoch
 from repo.build.commands import builtin_commands
+from repo.build.packaging import pack, source_date_epoch
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
 from repo.package.archive import PackageInfo, inspect_package
@@ -45,7 +45,12 @@ from repo.validation.firmware import vendor_folder
 from repo.validation.silencing import Silencing
 from repo.validation.sources import locate, shown
 
+if TYPE_CHECKING:
+    from repo.build.scheduler import Job
+
 BUILD_FILE = "build.py"
+# What a build file may raise and be reported for; sys.exit() in one ends nothing but itself.
+_BUILD_FILE_ERRORS = (Exception, SystemExit)
 STD_DIRS = ("var/cache", "var/installed", "var/templates", "var/tftpboot")
 
 
@@ -99,7 +104,7 @@ def load_build_plugin(folder: Path) -> BuildPlugin:
     with builtin_commands(), _working_directory(folder):
         try:
             exec(code, namespace)
-        except Exception as exc:
+        except _BUILD_FILE_ERRORS as exc:
             raise _at_build_file_line(exc, build_file) from None
     return BuildPlugin(folder.name, folder, targets)
 
@@ -211,7 +216,7 @@ def run_target(target: Target, tree: Path) -> None:
     with builtin_commands(), _working_directory(target.build_file.parent):
         try:
             target.function(str(tree))
-        except Exception as exc:
+        except _BUILD_FILE_ERRORS as exc:
             raise _at_build_file_line(exc, target.build_file) from exc
     if target.std_dirs:
         for std_dir in STD_DIRS:
@@ -433,13 +438,20 @@ def _running(targets: list[Target], work: Callable[..., _Outcome], args: tuple, 
     """
     if not targets:  # nothing changed: no pool to import or start
         return contextlib.nullcontext(iter(()))
-    from repo.build.scheduler import Job, folder_size, running
     import repo.validation.builtplugin  # noqa: F401 (every worker needs it: imported once, before they fork)
+    from repo.build.scheduler import Job, folder_size, running
 
     sizes = {folder: folder_size(folder) for folder in {t.build_file.parent for t in targets}}
-    return running([Job(t.label, str(t.build_file.parent), sizes[t.build_file.parent],
-                        (str(t.build_file.parent), t.target_id)) for t in targets],
-                   work, args, jobs or os.cpu_count() or 1)
+    return running([Job(str(t.build_file.parent), sizes[t.build_file.parent], (str(t.build_file.parent), t.target_id))
+                    for t in targets], work, args, jobs or os.cpu_count() or 1, _worker_died)
+
+
+def _worker_died(job: Job, status: int) -> _Outcome:
+    """The outcome of a target whose worker process died: a failure, from the machine (not cached)."""
+    target = _loaded_target(*job.call)
+    failure = ToolchainError(f"the worker process running it died (exit status {status})", shown(target.build_file))
+    finding = from_error(failure, f"target {target.label} ({target.pg_id}) failed: ", code="target-failed")
+    return _Outcome(target.pg_id, error=str(failure), detail=str(failure), findings=(finding,), from_the_machine=True)
 
 
 def _assemble_index(dev_dir: Path, outcomes: dict[str, _Outcome], cache: BuildCache,

@@ -9,17 +9,18 @@ import os
 import sys
 from pathlib import Path
 
-# Invoke turns bytecode writing off; the toolchain's modules are worth caching (__pycache__/ is git-ignored).
+# Invoke turns bytecode writing off: turned back on before the imports below, the toolchain's
+# modules are compiled once, not on every run (__pycache__/ is git-ignored).
 sys.dont_write_bytecode = False
 
-from invoke import Exit, task  # noqa: E402 (after the bytecode setting, as every import below)
+from invoke import Exit, task
 
-import build as engine  # noqa: E402
-from repo.errors import ToolchainError  # noqa: E402
-from repo.package.index import INDEX_NAME  # noqa: E402
-from repo.scaffold import DEFAULT_VERSION  # noqa: E402
-from repo.ui.cli import install_trailing_words, reports_errors  # noqa: E402
-from repo.validation.silencing import Silencing  # noqa: E402
+import build as engine
+from repo.errors import ToolchainError
+from repo.package.index import INDEX_NAME
+from repo.scaffold import DEFAULT_VERSION
+from repo.ui.cli import install_trailing_words, reports_errors
+from repo.validation.silencing import Silencing
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_PLUGINS_DIR = "plugins"

@@ -17,8 +17,8 @@ import argparse
 import importlib
 import json
 import os
-import subprocess
 import statistics
+import subprocess
 import sys
 import tempfile
 import time

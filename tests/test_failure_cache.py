@@ -137,3 +137,28 @@ def test_cached_failure_is_run_again_from_another_folder(plugins_dir, tmp_path, 
     monkeypatch.chdir(plugins_dir)
     assert build_quietly(plugins_dir, out)[0].failures[0].startswith("acme:1.0 (acme-1.0): acme/build.py:10")
     assert runs_of(runs) == 2
+
+
+def test_targets_that_end_their_worker_process_fail_alone_and_are_not_cached(plugins_dir, tmp_path):
+    runs = tmp_path / "runs"
+    folder = failing_plugin(plugins_dir, runs)
+    add_version_folder(folder)
+    write_tree(plugins_dir / "other", {"build.py": "import os\n\n\n@target('1.0', 'other-1.0')\ndef build_1(path):\n"
+                                                   "    os._exit(7)\n\n\n@target('2.0', 'other-2.0')\n"
+                                                   "def build_2(path):\n    os._exit(7)\n"})
+    out = tmp_path / "out"
+    for attempt in (1, 2):  # the second time, both run again (in worker processes: they end the process)
+        result, _ = build_quietly(plugins_dir, out)
+        assert sorted(result.failures) == [
+            f"other:{n}.0 (other-{n}.0): {plugins_dir}/other/build.py: the worker process running it died "
+            "(exit status 7)" for n in (1, 2)]
+        assert [t.pg_id for t in result.built] == (["acme-1.0"] if attempt == 1 else [])
+    assert runs_of(runs) == 1
+
+
+def test_sys_exit_in_a_build_file_is_a_failure_of_its_target(plugins_dir, tmp_path):
+    write_tree(plugins_dir / "other", {"build.py": "import sys\n@target('1.0', 'other-1.0')\ndef build(path):\n"
+                                                   "    sys.exit(3)\n"})
+    for jobs in (1, 2):
+        result = build.build(plugins_dir, tmp_path / f"out{jobs}", jobs=jobs, stream=io.StringIO())
+        assert result.failures == [f"other:1.0 (other-1.0): {plugins_dir}/other/build.py:4: SystemExit: 3"]

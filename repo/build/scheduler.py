@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import multiprocessing.connection
+import os
 import signal
 import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from repo.errors import ToolchainError
-
 
 @dataclass(frozen=True)
 class Job:
-    name: str  # for messages
     group: str  # jobs of one group go to the same worker when they can
     weight: int  # the estimated cost of the group; heavier groups start first
     call: tuple  # the arguments of ``work``
@@ -55,11 +52,14 @@ class Queue:
 
 
 @contextlib.contextmanager
-def running(jobs: list[Job], work: Callable[..., Any], args: tuple, workers: int) -> Iterator[Iterator[Any]]:
+def running(jobs: list[Job], work: Callable[..., Any], args: tuple, workers: int,
+            died: Callable[[Job, int], Any]) -> Iterator[Iterator[Any]]:
     """Start the workers; yield the results of ``work(*job.call, *args)`` for each job, as they come.
 
     The workers start on entering, so enter before starting any thread (a live display).
-    With one worker, or one job, the jobs run in this process.
+    With one worker, or one job, the jobs run in this process. A worker that dies (killed,
+    out of memory, a job ending its process) costs its job only: ``died(job, exit status)``
+    is that job's result, and a new worker goes on with the others.
     """
     queue = Queue(jobs)
     if workers <= 1 or len(jobs) <= 1:
@@ -67,7 +67,7 @@ def running(jobs: list[Job], work: Callable[..., Any], args: tuple, workers: int
         return
     pool = [_Worker.start(work, args) for _ in range(min(workers, len(jobs)))]
     try:
-        yield _results(pool, queue)
+        yield _results(pool, queue, died)
     finally:
         for worker in pool:
             worker.stop()
@@ -80,30 +80,47 @@ def _in_process(queue: Queue, work: Callable[..., Any], args: tuple) -> Iterator
         yield work(*job.call, *args)
 
 
-def _results(pool: list[_Worker], queue: Queue) -> Iterator[Any]:
+def _results(pool: list[_Worker], queue: Queue, died: Callable[[Job, int], Any]) -> Iterator[Any]:
     for worker in pool:
         worker.give(queue.next(None))
     while busy := {w.connection: w for w in pool if w.job is not None}:
         for connection in multiprocessing.connection.wait(list(busy)):
             worker = busy[connection]
-            result = worker.receive()
-            worker.give(queue.next(worker.job.group))
+            job = worker.job
+            try:
+                result = worker.receive()
+            except _Died as death:
+                result = died(job, death.status)
+                worker.stop()
+                pool[pool.index(worker)] = worker = worker.restart()
+            worker.give(queue.next(job.group))
             yield result
 
 
+class _Died(Exception):
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
 class _Worker:
-    def __init__(self, process, connection):
+    def __init__(self, process, connection, work: Callable[..., Any], args: tuple):
         self.process, self.connection = process, connection
+        self._work, self._args = work, args
         self.job: Job | None = None  # the job it is running
 
     @classmethod
-    def start(cls, work: Callable[..., Any], args: tuple) -> "_Worker":
+    def start(cls, work: Callable[..., Any], args: tuple) -> _Worker:
         context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
         ours, theirs = context.Pipe()
         process = context.Process(target=_serve, args=(theirs, work, args), daemon=True)
         process.start()
         theirs.close()
-        return cls(process, ours)
+        return cls(process, ours, work, args)
+
+    def restart(self) -> _Worker:
+        """A new worker for the same work (this one being dead)."""
+        return _Worker.start(self._work, self._args)
 
     def give(self, job: Job | None) -> None:
         if job is None:
@@ -117,8 +134,7 @@ class _Worker:
             raised, value = self.connection.recv()
         except EOFError:
             self.process.join()
-            raise ToolchainError(f"a worker process died (exit status {self.process.exitcode}) while building "
-                                 f"{self.job.name}") from None
+            raise _Died(self.process.exitcode) from None
         if raised:
             raise value
         return value
