@@ -9,9 +9,10 @@ import os
 import sys
 from pathlib import Path
 
-# Invoke turns bytecode writing off: turned back on before the imports below, the toolchain's
-# modules are compiled once, not on every run (__pycache__/ is git-ignored).
-sys.dont_write_bytecode = False
+# Invoke turns bytecode writing off. Turned back on before the imports below (unless the user
+# turned it off: -B, PYTHONDONTWRITEBYTECODE), the toolchain's modules are compiled once, not
+# on every run (__pycache__/ is git-ignored).
+sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
 
 from invoke import Exit, task
 

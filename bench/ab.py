@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from corpus import generate
-from run import SCENARIOS, run_scenarios
+from run import SCENARIOS, USER_ENV, run_scenarios
 from timing import measured
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def main() -> None:
                     usage[name][key].append(one)
             for name, root in roots.items():
                 usage[name]["list"].append(measured([sys.executable, "-m", "invoke", "--search-root", str(root),
-                                                     "--list"]))
+                                                     "--list"], USER_ENV))
             print(f"  run {run + 1} done", file=sys.stderr)
     print(f"before: {roots['before']}\nafter: {roots['after']}\nmedian of {args.runs} interleaved runs.\n")
     print("| scenario | before wall | after wall | classic wall | after/classic wall "

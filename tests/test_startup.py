@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import build
-from tests.conftest import ROOT, acme_plugin, run_inv
+from tests.conftest import INV, ROOT, acme_plugin, run_inv
 
 # Runs `inv ARGS` like the command does, then writes the names of the modules loaded to $MODULES_FILE.
 RUN_AND_LIST_MODULES = """\
@@ -54,15 +54,25 @@ def test_a_build_with_nothing_to_do_loads_neither_validation_nor_the_pool(plugin
     assert loaded.isdisjoint(HEAVY), sorted(loaded.intersection(HEAVY))
 
 
+def bytecode_kept(tmp_path: Path, **env: str) -> list[str]:
+    """The toolchain modules whose bytecode `inv --list` leaves (written under a prefix: the checkout stays as is)."""
+    prefix = tmp_path / "pycache"
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment.update(env, PYTHONPYCACHEPREFIX=str(prefix))
+    done = subprocess.run([*INV, "--list"], cwd=tmp_path, env=environment, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    tag = sys.implementation.cache_tag
+    modules = ("build.py", "repo/build/buildcache.py", "repo/ui/cli.py")
+    return [m for m in modules if (prefix / (ROOT / m).parent.relative_to("/") / f"{Path(m).stem}.{tag}.pyc").is_file()]
+
+
 def test_toolchain_modules_are_compiled_once_and_kept(tmp_path):
     """Invoke turns bytecode writing off; the toolchain turns it back on for its own modules."""
-    prefix = tmp_path / "pycache"  # where Python writes bytecode instead of __pycache__/ (the checkout stays as is)
-    assert run_inv("--list", cwd=tmp_path, env={"PYTHONPYCACHEPREFIX": str(prefix)}).returncode == 0
-    tag = sys.implementation.cache_tag
-    for module in ("build.py", "repo/build/buildcache.py", "repo/ui/cli.py"):
-        source = ROOT / module
-        cached = prefix / source.parent.relative_to("/") / f"{source.stem}.{tag}.pyc"
-        assert cached.is_file(), f"no bytecode kept for {module}"
+    assert bytecode_kept(tmp_path) == ["build.py", "repo/build/buildcache.py", "repo/ui/cli.py"]
+
+
+def test_a_user_who_turned_bytecode_off_gets_none(tmp_path):
+    assert bytecode_kept(tmp_path, PYTHONDONTWRITEBYTECODE="1") == []
 
 
 def test_bytecode_in_the_checkout_is_ignored_by_git():
