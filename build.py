@@ -381,7 +381,9 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     dev_dir.mkdir(parents=True, exist_ok=True)
     cache = BuildCache(build_dir)
     mtime = source_date_epoch()
-    fingerprint = toolchain_fingerprint()
+    # The package bounds an operator set (PROVD_MAX_*) decide whether a target is refused.
+    fingerprint = toolchain_fingerprint() + "".join(
+        f"|{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("PROVD_MAX_"))
     inputs = {p.name: _inputs_digest(p) for p in plugins if any(t in targets for t in p.targets.values())}
 
     keys, outcomes, to_build, failed_before = {}, {}, [], []

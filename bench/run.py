@@ -52,11 +52,14 @@ def packages(build_dir: Path) -> set[str]:
 
 
 def compare_packages(new: Path, old: Path) -> str:
-    """One line saying whether both tools built the same packages (names), and the tar size."""
+    """One line saying whether both tools built the same packages (names and bytes), and the tar size."""
     ours, theirs = packages(new), packages(old)
     tar_size = sum(len(bz2.decompress((old / "dev" / name).read_bytes())) for name in theirs)
-    same = "the same packages" if ours == theirs else (
-        f"DIFFERENT packages: {_some(ours - theirs)} only by inv build, {_some(theirs - ours)} only by the classic flow")
+    differing = {name for name in ours & theirs
+                 if (new / "dev" / name).read_bytes() != (old / "dev" / name).read_bytes()}
+    same = "the same packages, byte for byte" if ours == theirs and not differing else (
+        f"DIFFERENT packages: {_some(ours - theirs)} only by inv build, {_some(theirs - ours)} only by the classic "
+        f"flow, {_some(differing)} with other bytes")
     return f"{len(theirs)} packages by the classic flow ({tar_size / 1e6:.1f} MB of tar before compression), {same}"
 
 

@@ -162,3 +162,18 @@ def test_sys_exit_in_a_build_file_is_a_failure_of_its_target(plugins_dir, tmp_pa
     for jobs in (1, 2):
         result = build.build(plugins_dir, tmp_path / f"out{jobs}", jobs=jobs, stream=io.StringIO())
         assert result.failures == [f"other:1.0 (other-1.0): {plugins_dir}/other/build.py:4: SystemExit: 3"]
+
+
+def test_a_target_refused_by_a_package_bound_is_tried_again_once_the_bound_is_raised(plugins_dir, tmp_path,
+                                                                                     monkeypatch):
+    runs = tmp_path / "runs"
+    folder = failing_plugin(plugins_dir, runs)
+    add_version_folder(folder, **{"a.cfg": "a\n", "b.cfg": "b\n"})
+    monkeypatch.setenv("PROVD_MAX_MEMBERS", "3")
+    for _ in range(2):
+        result = build.build(plugins_dir, tmp_path / "out", stream=io.StringIO())
+        assert not result.ok and "more than 3 members (PROVD_MAX_MEMBERS)" in result.failures[0]
+    assert runs_of(runs) == 1  # the second build remembered the refusal
+    monkeypatch.setenv("PROVD_MAX_MEMBERS", "100")
+    assert build.build(plugins_dir, tmp_path / "out", stream=io.StringIO()).ok
+    assert runs_of(runs) == 2

@@ -103,9 +103,8 @@ class CountingTerminal(CountingWrites, Terminal):
     pass
 
 
-@pytest.mark.parametrize("stream_type", [CountingWrites, CountingTerminal])
-def test_many_lines_are_written_in_batches(stream_type):
-    stream = stream_type()
+def test_on_a_terminal_many_lines_are_written_in_batches():
+    stream = CountingTerminal()
     start = time.monotonic()
     with Progress(1000, stream) as progress:
         for n in range(1000):
@@ -116,6 +115,15 @@ def test_many_lines_are_written_in_batches(stream_type):
     assert [line for line in shown if not line.startswith("building")] == [
         line for n in range(1000) for line in (f"[{n + 1:>4}/1000] built   p{n}", f"warning {n}")]
     assert stream.writes <= 20 * batches  # one write per line would be 2,000
+
+
+def test_elsewhere_each_line_is_written_as_it_comes():
+    """A log must show what finished before a long step, not wait for the next line."""
+    stream = CountingWrites()
+    with Progress(3, stream) as progress:
+        progress.done("built", "p1")
+        progress.done("built", "p2")  # within a batch's time of the first
+        assert stream.getvalue().splitlines() == ["[1/3] built   p1", "[2/3] built   p2"]
 
 
 def transfer_run(stream) -> None:

@@ -46,10 +46,12 @@ class Progress(_Display):
     """Items of a run finishing, counted against the total.
 
     Use it as a context manager around the run: on a terminal, a bar of the items done
-    (with the last one finished) stays below the lines until the run ends. Lines are
-    written in batches, at most every ``BATCH_SECONDS``: a build finishes hundreds of
-    items and warnings a second, and writing each one (redrawing the bar each time)
-    would cost more than some builds.
+    (with the last one finished) stays below the lines until the run ends. There, lines
+    are written in batches, at most every ``BATCH_SECONDS``: a build finishes hundreds of
+    items and warnings a second, and redrawing the bar for each line would cost more
+    than some builds (the bar itself shows the last item at once). Elsewhere each line
+    is written as it comes: it costs little, and a log shows what finished before a
+    long step.
     """
 
     BATCH_SECONDS = 0.1
@@ -83,6 +85,9 @@ class Progress(_Display):
         self.note(f"[{self.count:>{width}}/{self.total}] {status:<7} {name}")
 
     def note(self, text: str) -> None:
+        if self.bars is None:
+            super().note(text)
+            return
         self._lines.append(text)
         if time.monotonic() >= self._due:
             self._write()
