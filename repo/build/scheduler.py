@@ -8,7 +8,8 @@ a worker with no plugin left to start helps with the one that has most targets l
 
 Workers are forked when the caller runs no other thread (they then inherit the loaded
 modules and build files), else started from a fork server: forking a process that runs
-other threads can deadlock the child on a lock held at fork time.
+other threads can deadlock the child on a lock held at fork time. A worker that dies
+is replaced, a bounded number of times in a row (``MAX_DEATHS_IN_A_ROW``).
 """
 from __future__ import annotations
 
