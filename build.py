@@ -7,30 +7,36 @@ decorator. Each target fills an empty folder that becomes the plugin ``pg_id``.
 
 Also the classic command (``build.py -B|-P|-D --source S --destination D``) so that
 Makefiles written for the upstream tool keep working.
+
+Validation (Jinja2 and every rule) and the worker pool are imported where they are
+used: a build with nothing to do, or ``inv --list``, does not pay for them.
 """
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import contextlib
-import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from repo.build import buildfolder
-from repo.build.buildcache import BuildCache, toolchain_fingerprint, tree_digest
-from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
-from repo.build.packaging import pack, source_date_epoch
+from repo.build.buildcache import (
+    BuildCache,
+    Failure,
+    files_state,
+    from_the_machine,
+    toolchain_fingerprint,
+    tree_digest,
+)
 from repo.build.selectors import folder_matches, folder_name, matching_targets
 from repo.build.commands import builtin_commands
+from repo.build.packaging import packed, source_date_epoch
 from repo.errors import ToolchainError
 from repo.fileutil import sha1_file, write_atomic
 from repo.package.archive import PackageInfo
@@ -38,15 +44,17 @@ from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
 from repo.package.pluginid import plugin_id_problem
 from repo.ui.progress import Progress
-from repo.validation.builtplugin import validate_built_tree
-from repo.validation.dhcpclasses import check_dhcp
 from repo.validation.findings import Finding, errors, first_error, from_error, ordered
 from repo.validation.firmware import vendor_folder
-from repo.validation.provdcompat import provd_findings
 from repo.validation.silencing import Silencing
 from repo.validation.sources import locate, shown
 
+if TYPE_CHECKING:
+    from repo.build.scheduler import Job
+
 BUILD_FILE = "build.py"
+# What a build file may raise and be reported for; sys.exit() in one ends nothing but itself.
+_BUILD_FILE_ERRORS = (Exception, SystemExit)
 STD_DIRS = ("var/cache", "var/installed", "var/templates", "var/tftpboot")
 
 
@@ -106,7 +114,7 @@ def load_build_plugin(folder: Path) -> BuildPlugin:
     with builtin_commands(), _working_directory(folder):
         try:
             exec(code, namespace)
-        except Exception as exc:
+        except _BUILD_FILE_ERRORS as exc:
             raise _at_build_file_line(exc, build_file) from None
     return BuildPlugin(folder.name, folder, targets)
 
@@ -216,7 +224,7 @@ def run_target(target: Target, tree: Path) -> None:
     with builtin_commands(), _working_directory(target.build_file.parent):
         try:
             target.function(str(tree))
-        except Exception as exc:
+        except _BUILD_FILE_ERRORS as exc:
             raise _at_build_file_line(exc, target.build_file) from exc
     if target.std_dirs:
         for std_dir in STD_DIRS:
@@ -231,6 +239,9 @@ def check_built_target(target: Target, tree: Path, built: Path, firmware_dir: Pa
     Firmware files are looked up in ``firmware_dir``, by default the vendor folder of
     ``<plugins>/_firmwares/``. ``provd``: the real provd's verdict too (it must be installed).
     """
+    from repo.validation.builtplugin import validate_built_tree
+    from repo.validation.provdcompat import provd_findings
+
     if firmware_dir is None:
         firmware_dir = vendor_folder(target.build_file.parent.parent, target.plugin)
     findings = validate_built_tree(tree, target.pg_id, firmware_dir)
@@ -240,13 +251,9 @@ def check_built_target(target: Target, tree: Path, built: Path, firmware_dir: Pa
 
 
 def package_tree(tree: Path, pg_id: str, packages_dir: Path, mtime: int) -> PackageInfo:
-    """Package a validated built tree and read the package back through the archive checks."""
-    path = pack(tree, pg_id, packages_dir, mtime)
-    try:
-        return inspect_package(path, built_here=True)
-    except ToolchainError:
-        path.unlink()
-        raise
+    """Package a validated built tree, its members judged by the archive rules as they are written."""
+    package = packed(tree, pg_id, packages_dir, mtime)
+    return PackageInfo(pg_id, package.info, package.path.name, package.size, package.sha1sum)
 
 
 @contextlib.contextmanager
@@ -325,6 +332,7 @@ class _Outcome:
     detail: str | None = None
     findings: tuple[Finding, ...] = ()
     silenced: tuple[Finding, ...] = ()  # warnings the project configuration silences
+    from_the_machine: bool = False  # a failure the sources did not decide (see buildcache.from_the_machine)
 
 
 # Build plugins already loaded in this process, by folder: forked workers inherit them.
@@ -350,7 +358,7 @@ def _build_and_package(folder: str, target_id: str, build_dir: Path, mtime: int,
         return _Outcome(pg_id, package=package_tree(tree, pg_id, build_dir / "dev", mtime), findings=findings)
     except Exception as exc:  # reported per target; the other targets go on
         return _Outcome(pg_id, error=_one_line(exc) if isinstance(exc, ToolchainError) else _describe(exc),
-                        detail=traceback.format_exc())
+                        detail=traceback.format_exc(), from_the_machine=from_the_machine(exc))
 
 
 def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), jobs: int | None = None,
@@ -372,25 +380,34 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     dev_dir.mkdir(parents=True, exist_ok=True)
     cache = BuildCache(build_dir)
     mtime = source_date_epoch()
-    fingerprint = toolchain_fingerprint()
-    # DHCP data is not packaged: editing it rebuilds nothing.
-    digests = {p.name: tree_digest(p.folder, exclude={DHCP_DATA_FILE}) for p in plugins
-               if any(t in targets for t in p.targets.values())}
+    # The package bounds an operator set (PROVD_MAX_*) decide whether a target is refused.
+    fingerprint = toolchain_fingerprint() + "".join(
+        f"|{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("PROVD_MAX_"))
+    inputs = {p.name: _inputs_digest(p) for p in plugins if any(t in targets for t in p.targets.values())}
 
-    keys, outcomes, to_build = {}, {}, []
+    keys, outcomes, to_build, failed_before = {}, {}, [], []
     for target in targets:
-        keys[target.pg_id] = _target_key(target, digests[target.plugin], fingerprint, mtime)
-        cached = cache.lookup(target.pg_id, keys[target.pg_id])
-        if cached is not None and _still_there(cached, dev_dir, build_dir / "plugins" / target.pg_id):
-            outcomes[target.pg_id] = _Outcome(target.pg_id, package=cached)
+        keys[target.pg_id] = _target_key(target, inputs[target.plugin], fingerprint, mtime)
+        made = cache.lookup(target.pg_id, keys[target.pg_id])
+        if isinstance(made, Failure):  # nothing changed since it failed: it fails the same way
+            outcomes[target.pg_id] = _Outcome(target.pg_id, error=made.message, detail=made.detail)
+            result.failures.append(f"{target.label} ({target.pg_id}): {made.message}")
+            failed_before.append((target, made))
+        elif made is not None and _still_there(made, dev_dir, build_dir / "plugins" / target.pg_id):
+            outcomes[target.pg_id] = _Outcome(target.pg_id, package=made)
             result.cached.append(target)
         else:
             to_build.append(target)
 
     by_id = {t.pg_id: t for t in targets}
     printed: set[Finding] = set()
-    with Progress(len(to_build), stream) as progress:
-        for outcome in _run_all(to_build, _build_and_package, (build_dir, mtime, silencing), jobs):
+    with _running(to_build, _build_and_package, (build_dir, mtime, silencing), jobs) as outcomes_built, \
+            Progress(len(to_build), stream) as progress:
+        for target, failure in failed_before:
+            progress.note(f"unchanged since it failed, not run again: {target.pg_id} ({target.label})")
+            if verbose:
+                progress.note(failure.detail)
+        for outcome in outcomes_built:
             outcomes[outcome.pg_id] = outcome
             target = by_id[outcome.pg_id]
             for finding in outcome.findings:
@@ -402,11 +419,16 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
                 result.failures.append(f"{target.label} ({target.pg_id}): {outcome.error}")
                 if verbose:
                     progress.note(outcome.detail)
-                cache.forget(target.pg_id)
+                if outcome.from_the_machine:
+                    cache.forget(target.pg_id)
+                else:
+                    cache.store(target.pg_id, keys[target.pg_id], Failure(outcome.error, outcome.detail))
             else:
                 progress.done("built", f"{outcome.package.filename} ({target.label})")
                 cache.store(target.pg_id, keys[target.pg_id], outcome.package)
                 result.built.append(target)
+        from repo.validation.dhcpclasses import check_dhcp
+
         dhcp_findings = check_dhcp(plugins_dir, _built_trees(plugins, targets, outcomes, build_dir / "plugins"),
                                    not selectors)
         for finding in _split_by_plugin(dhcp_findings, silencing, plugins_dir)[0]:
@@ -434,8 +456,17 @@ def _built_trees(plugins: list[BuildPlugin], targets: list[Target], outcomes: di
             for p in plugins if any(t.pg_id in chosen for t in p.targets.values())}
 
 
-def _target_key(target: Target, source_digest: str, fingerprint: str, mtime: int) -> str:
-    return "|".join([fingerprint, source_digest, target.target_id, target.pg_id, str(target.std_dirs), str(mtime)])
+def _inputs_digest(plugin: BuildPlugin) -> str:
+    """What a build plugin's targets read: its folder (not the DHCP data, never packaged: editing it
+    rebuilds nothing), and the firmware folder validation compares with."""
+    from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
+
+    return (tree_digest(plugin.folder, exclude={DHCP_DATA_FILE}) + "+"
+            + files_state(vendor_folder(plugin.folder.parent, plugin.name)))
+
+
+def _target_key(target: Target, inputs_digest: str, fingerprint: str, mtime: int) -> str:
+    return "|".join([fingerprint, inputs_digest, target.target_id, target.pg_id, str(target.std_dirs), str(mtime)])
 
 
 def _still_there(package: PackageInfo, dev_dir: Path, tree: Path) -> bool:
@@ -444,22 +475,29 @@ def _still_there(package: PackageInfo, dev_dir: Path, tree: Path) -> bool:
         and path.stat().st_size == package.dsize and sha1_file(path) == package.sha1sum
 
 
-def _run_all(targets: list[Target], work: Callable[..., _Outcome], args: tuple,
-             jobs: int | None) -> Iterable[_Outcome]:
-    """``work(folder, target_id, *args)`` for each target, in parallel worker processes when there are several."""
-    jobs = jobs or os.cpu_count() or 1
-    calls = [(str(t.build_file.parent), t.target_id, *args) for t in targets]
-    if jobs == 1 or len(targets) <= 1:
-        for call in calls:
-            yield work(*call)
-        return
-    # Forking a process that runs other threads (a test server, say) can deadlock the
-    # child on a lock held at fork time; a fork server is forked from a clean process.
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(targets)), mp_context=context) as pool:
-        futures = [pool.submit(work, *call) for call in calls]
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
+def _running(targets: list[Target], work: Callable[..., _Outcome], args: tuple, jobs: int | None):
+    """Start ``work(folder, target_id, *args)`` for each target (see repo.build.scheduler); a context manager.
+
+    A build plugin's targets go to one worker, the largest build plugin folders first.
+    """
+    if not targets:  # nothing changed: no pool to import or start
+        return contextlib.nullcontext(iter(()))
+    import jinja2  # noqa: F401 (every worker needs them: imported once, before they fork)
+    import repo.validation.builtplugin  # noqa: F401
+    from repo.build.scheduler import Job, folder_size, running
+
+    sizes = {folder: folder_size(folder) for folder in {t.build_file.parent for t in targets}}
+    return running([Job(str(t.build_file.parent), sizes[t.build_file.parent], (str(t.build_file.parent), t.target_id))
+                    for t in targets], work, args, jobs or os.cpu_count() or 1, _not_done)
+
+
+def _not_done(job: Job, why: str) -> _Outcome:
+    """The outcome of a target whose worker process died, or that no worker was left to run: a failure, from
+    the machine (not cached)."""
+    target = _loaded_target(*job.call)
+    failure = ToolchainError(why, shown(target.build_file))
+    finding = from_error(failure, f"target {target.label} ({target.pg_id}) failed: ", code="target-failed")
+    return _Outcome(target.pg_id, error=str(failure), detail=str(failure), findings=(finding,), from_the_machine=True)
 
 
 def _forget_removed(build_dir: Path, plugin_ids: set[str], cache: BuildCache) -> None:
@@ -534,12 +572,15 @@ def check(plugins_dir: Path, selectors: Sequence[str] = (), jobs: int | None = N
     targets = select_targets(plugins, selectors, unloadable(load_errors))
     with tempfile.TemporaryDirectory(prefix="provd-validate-") as scratch:
         firmware_dir = Path(firmware_dir) if firmware_dir else None
+        from repo.validation.dhcpclasses import check_dhcp
+
         outcomes = {}
-        for outcome in _run_all(targets, _build_and_check, (Path(scratch), firmware_dir, silencing, provd, package),
-                                jobs):
-            findings += outcome.findings
-            silenced += outcome.silenced
-            outcomes[outcome.pg_id] = outcome
+        with _running(targets, _build_and_check, (Path(scratch), firmware_dir, silencing, provd, package),
+                      jobs) as built:
+            for outcome in built:
+                findings += outcome.findings
+                silenced += outcome.silenced
+                outcomes[outcome.pg_id] = outcome
         kept, quiet = _split_by_plugin(check_dhcp(plugins_dir, _built_trees(plugins, targets, outcomes, Path(scratch)),
                                                   not selectors), silencing, Path(plugins_dir))
         findings += kept
@@ -629,6 +670,8 @@ def _classic_build(plugins_dir: Path, trees_dir: Path, selectors: Sequence[str])
 
 
 def _classic_package(trees_dir: Path, packages_dir: Path, plugin_ids: Sequence[str]) -> list[str]:
+    from repo.validation.builtplugin import validate_built_tree
+
     ids = plugin_ids or sorted(p.name for p in trees_dir.iterdir() if p.is_dir())
     failures = []
     for pg_id in ids:

@@ -7,7 +7,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from invoke import Exit
+# Invoke turns bytecode writing off. Turned back on before the imports below (unless the user
+# turned it off: -B, PYTHONDONTWRITEBYTECODE), the toolchain's modules are compiled once, not
+# on every run (__pycache__/ is git-ignored).
+sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
+
+from invoke import Exit  # noqa: E402 (bytecode writing decided first)
 
 import build as engine
 from repo.build import buildfolder

@@ -14,16 +14,21 @@ _CHUNK = 1 << 20
 
 
 @contextlib.contextmanager
-def atomic_writer(dest: str | os.PathLike) -> Iterator[BinaryIO]:
-    """Yield a binary file that replaces ``dest`` only once fully written; on error nothing changes."""
+def atomic_writer(dest: str | os.PathLike, durable: bool = True) -> Iterator[BinaryIO]:
+    """Yield a binary file that replaces ``dest`` only once fully written; on error nothing changes.
+
+    ``durable``: on disk before it replaces ``dest`` (fsync). Files that are checked by
+    content when next used, and can be made again, can skip the wait.
+    """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         # mkstemp creates 0600; published files must be world-readable like any other.
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)

@@ -18,13 +18,14 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
-
-import jinja2
+from typing import TYPE_CHECKING, Sequence
 
 from repo.errors import ToolchainError
 from repo.package.version import is_version
 from repo.templating import template_environment
+
+if TYPE_CHECKING:
+    import jinja2
 
 DEFAULT_VERSION = "1.0"
 PLUGIN_INFO_VERSION = "0.1"

@@ -8,6 +8,7 @@ import re
 import struct
 import subprocess
 import termios
+import time
 
 import pytest
 
@@ -86,6 +87,43 @@ def test_nothing_to_build_draws_no_bar():
     with Progress(0, terminal):
         pass
     assert terminal.getvalue() == ""
+
+
+class CountingWrites(io.StringIO):
+    """A stream counting the writes made to it."""
+
+    writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+class CountingTerminal(CountingWrites, Terminal):
+    pass
+
+
+def test_on_a_terminal_many_lines_are_written_in_batches():
+    stream = CountingTerminal()
+    start = time.monotonic()
+    with Progress(1000, stream) as progress:
+        for n in range(1000):
+            progress.done("built", f"p{n}")
+            progress.note(f"warning {n}")
+    batches = 2 + (time.monotonic() - start) / 0.1  # the first line at once, then one per tenth of a second
+    shown = frames(stream.getvalue())
+    assert [line for line in shown if not line.startswith("building")] == [
+        line for n in range(1000) for line in (f"[{n + 1:>4}/1000] built   p{n}", f"warning {n}")]
+    assert stream.writes <= 20 * batches  # one write per line would be 2,000
+
+
+def test_elsewhere_each_line_is_written_as_it_comes():
+    """A log must show what finished before a long step, not wait for the next line."""
+    stream = CountingWrites()
+    with Progress(3, stream) as progress:
+        progress.done("built", "p1")
+        progress.done("built", "p2")  # within a batch's time of the first
+        assert stream.getvalue().splitlines() == ["[1/3] built   p1", "[2/3] built   p2"]
 
 
 def transfer_run(stream) -> None:

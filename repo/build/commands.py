@@ -38,6 +38,8 @@ def _rsync(argv: list[str], cwd: str | None) -> bytes:
 
 
 BUILTINS = {"rsync": BuiltIn(_rsync, rsync.UnsupportedOption), "sed": BuiltIn(sed.run, sed.Unsupported)}
+# What a command the built-in cannot run raises when its program is not installed either.
+MISSING_PROGRAM_ERRORS = tuple(builtin.unsupported for builtin in BUILTINS.values())
 
 
 @contextlib.contextmanager

@@ -7,15 +7,19 @@ sorted, all carry one mtime, uid/gid 0 with empty owner names, modes normalised 
 from __future__ import annotations
 
 import bz2
+import hashlib
 import io
 import os
 import stat
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import BinaryIO, Iterable
 
 from repo.errors import ToolchainError
 from repo.fileutil import atomic_writer
+from repo.package.limits import PACKAGE_SIZE, binary_size, check_parsable
+from repo.package.members import MemberRules
 from repo.package.plugininfo import read_plugin_info
 
 
@@ -32,24 +36,56 @@ def package_filename(plugin_id: str, version: str) -> str:
     return f"{plugin_id}-{version}.tar.bz2"
 
 
-def pack(tree: Path, plugin_id: str, dest_dir: Path, mtime: int | None = None) -> Path:
-    """Write the package of the plugin built in ``tree`` into ``dest_dir``; return its path.
+@dataclass(frozen=True)
+class Packed:
+    """A package just written, described as it was written (no need to read it back)."""
 
-    The package appears atomically: a failure leaves no file behind.
+    path: Path
+    info: dict  # its plugin-info
+    size: int
+    sha1sum: str
+
+
+def pack(tree: Path, plugin_id: str, dest_dir: Path, mtime: int | None = None) -> Path:
+    """Write the package of the plugin built in ``tree`` into ``dest_dir``; return its path (see ``packed``)."""
+    return packed(tree, plugin_id, dest_dir, mtime).path
+
+
+def packed(tree: Path, plugin_id: str, dest_dir: Path, mtime: int | None = None) -> Packed:
+    """Write the package of the plugin built in ``tree`` into ``dest_dir``; describe it.
+
+    Its members pass the archive rules every package is read with (repo.package.members)
+    as they are written, and its size and SHA-1 are taken from the bytes written: the
+    same verdict as reading it back, without decompressing it again. The package appears
+    atomically: a failure or a refusal leaves no file behind. It is not synced to disk:
+    the build checks a package's SHA-1 before trusting it again (a crash can only cost a
+    rebuild) and publishing reads every package through the safety checks.
     """
-    info = read_plugin_info(tree / "plugin-info")
+    info_path = tree / "plugin-info"
+    if not info_path.is_file() or info_path.is_symlink():  # what reading the package back would say
+        raise ToolchainError("no regular file plugin-info in the built plugin", tree)
+    check_parsable(f"{plugin_id}/plugin-info", info_path.stat().st_size, tree)
+    info = read_plugin_info(info_path)
     dest = dest_dir / package_filename(plugin_id, info["version"])
     stamp = source_date_epoch() if mtime is None else mtime
-    write_archive(dest, _members(tree, plugin_id, stamp))
-    return dest
+    size, sha1sum = write_archive(dest, _members(tree, plugin_id, stamp), durable=False, rules=MemberRules(tree))
+    return Packed(dest, info, size, sha1sum)
 
 
-def write_archive(dest: Path, members: Iterable[tuple[tarfile.TarInfo, str | bytes | None]]) -> None:
-    """Write a bzip2 tar of (header, content) pairs atomically; content is a file path or bytes."""
-    with atomic_writer(dest) as raw:
-        with bz2.BZ2File(raw, "wb", compresslevel=9) as compressed:
+def write_archive(dest: Path, members: Iterable[tuple[tarfile.TarInfo, str | bytes | None]],
+                  durable: bool = True, rules: MemberRules | None = None) -> tuple[int, str]:
+    """Write a bzip2 tar of (header, content) pairs atomically; content is a file path or bytes.
+
+    ``durable``: synced to disk before it replaces ``dest`` (see atomic_writer). ``rules``:
+    judge each member before it is written. Returns the size and SHA-1 of the file.
+    """
+    with atomic_writer(dest, durable) as raw:
+        tally = _Tally(raw, dest)
+        with bz2.BZ2File(tally, "wb", compresslevel=9) as compressed:
             with tarfile.open(fileobj=compressed, mode="w|", format=tarfile.GNU_FORMAT) as tar:
                 for member, content in members:
+                    if rules is not None:
+                        rules.add(member)
                     if not member.isreg():
                         tar.addfile(member)
                     elif isinstance(content, bytes):
@@ -57,6 +93,27 @@ def write_archive(dest: Path, members: Iterable[tuple[tarfile.TarInfo, str | byt
                     else:
                         with open(content, "rb") as stream:
                             tar.addfile(member, stream)
+                if rules is not None:
+                    rules.finish()
+    return tally.size, tally.sha1.hexdigest()
+
+
+class _Tally:
+    """A binary file being written, counting and hashing what goes through; bounded by PROVD_MAX_PACKAGE_SIZE."""
+
+    def __init__(self, raw: BinaryIO, where: Path):
+        self._raw, self._where, self._max = raw, where, PACKAGE_SIZE()
+        self.size, self.sha1 = 0, hashlib.sha1()
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self._max:  # a package that could never be read back
+            raise ToolchainError(f"is larger than {binary_size(self._max)} ({PACKAGE_SIZE.variable})", self._where)
+        self.sha1.update(data)
+        return self._raw.write(data)
+
+    def flush(self) -> None:
+        self._raw.flush()
 
 
 def folder_member(name: str, mtime: int) -> tarfile.TarInfo:

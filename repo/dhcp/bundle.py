@@ -9,8 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from repo.build.packaging import (
     file_member,
@@ -31,6 +30,9 @@ from repo.dhcp.data import (
 from repo.errors import ToolchainError
 from repo.package.archive import check_archive_bytes
 from repo.templating import template_environment
+
+if TYPE_CHECKING:  # rendering imports it (repo.templating): tasks that do not render do not pay for it
+    import jinja2
 
 BUNDLE_NAME = "dhcpd.tar.bz2"
 VENDOR_FOLDER = "dhcpd_update"

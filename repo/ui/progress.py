@@ -11,6 +11,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from typing import Callable, Iterator, TextIO
 
 from repo.ui.terminal import printable
@@ -33,7 +34,9 @@ class _Display:
             self.bars = Bars(self.stream)
 
     def note(self, text: str) -> None:
-        text = printable(text)  # names and messages may come from a repository
+        self._show(printable(text))  # names and messages may come from a repository
+
+    def _show(self, text: str) -> None:
         if self.bars is not None:
             self.bars.print(text)
         else:
@@ -44,14 +47,23 @@ class Progress(_Display):
     """Items of a run finishing, counted against the total.
 
     Use it as a context manager around the run: on a terminal, a bar of the items done
-    (with the last one finished) stays below the lines until the run ends.
+    (with the last one finished) stays below the lines until the run ends. There, lines
+    are written in batches, at most every ``BATCH_SECONDS``: a build finishes hundreds of
+    items and warnings a second, and redrawing the bar for each line would cost more
+    than some builds (the bar itself shows the last item at once). Elsewhere each line
+    is written as it comes: it costs little, and a log shows what finished before a
+    long step.
     """
+
+    BATCH_SECONDS = 0.1
 
     def __init__(self, total: int, stream: TextIO | None = None):
         super().__init__(stream)
         self.total = total
         self.count = 0
         self._bar = None
+        self._lines: list[str] = []
+        self._due = 0.0  # when the lines waiting are written
 
     def __enter__(self) -> "Progress":
         if self.bars is not None and self.total:
@@ -61,6 +73,7 @@ class Progress(_Display):
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self._write()
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
@@ -71,6 +84,20 @@ class Progress(_Display):
             self._bar.update(self._task, completed=self.count, last=f"{status} {name}")
         width = len(str(self.total))
         self.note(f"[{self.count:>{width}}/{self.total}] {status:<7} {name}")
+
+    def note(self, text: str) -> None:
+        if self.bars is None:
+            super().note(text)
+            return
+        self._lines.append(text)
+        if time.monotonic() >= self._due:
+            self._write()
+
+    def _write(self) -> None:
+        if self._lines:
+            self._show("\n".join(map(printable, self._lines)))
+            self._lines.clear()
+        self._due = time.monotonic() + self.BATCH_SECONDS
 
 
 class TransferProgress(_Display):

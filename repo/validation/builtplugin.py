@@ -38,6 +38,10 @@ class BuiltPlugin:
     def _present(self) -> set[str]:
         return {*self.entries.files, *self.entries.links}
 
+    @cached_property
+    def _regular(self) -> set[str]:
+        return set(self.entries.files)
+
     def exists(self, rel: str) -> bool:
         return rel in self._present
 
@@ -47,6 +51,8 @@ class BuiltPlugin:
         Such a link is reported by the layout check; following it could read anything
         (``/dev/zero`` would never end).
         """
+        if rel in self._regular:  # found by the walk, which follows no link: no need to resolve it
+            return (self.root / rel).read_bytes()
         path = os.path.realpath(self.root / rel)
         root = os.path.realpath(self.root)
         if os.path.commonpath([root, path]) != root or not os.path.isfile(path):

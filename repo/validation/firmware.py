@@ -8,11 +8,14 @@ is fine: it is only checked when present.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repo.fileutil import sha1_file
 from repo.validation.findings import Finding
-from repo.validation.pkgsdb import PkgsDb
 from repo.validation.rules import finding
+
+if TYPE_CHECKING:  # the build imports vendor_folder() without the pkgs.db parser
+    from repo.validation.pkgsdb import PkgsDb
 
 FIRMWARES_FOLDER = "_firmwares"
 _VENDOR_PREFIXES = ("xivo_", "wazo_", "xivo-", "wazo-")

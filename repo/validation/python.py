@@ -9,41 +9,60 @@ from __future__ import annotations
 import ast
 import posixpath
 import warnings
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from repo.validation.findings import Finding
+from repo.validation.memo import by_content
 from repo.validation.rules import finding
 
 ENTRY = "entry.py"
 EXECFILE = "execfile_"
+_FILENAME = "<plugin file>"  # the analysis is the same whatever the name: it is remembered by content
+
+
+class Outline(NamedTuple):
+    """What a Python file's bytes say, whatever tree they are in."""
+
+    problem: tuple[str, int | None] | None  # (message, line) when it does not compile
+    warnings: tuple[tuple[str, int], ...] = ()  # (message, line) of what the compiler warns about
+    execfiles: tuple[tuple[str, int], ...] = ()  # (name, line) of each execfile_('name', ...)
+    declares_plugin: bool = False  # a class setting IS_PLUGIN to a true constant
 
 
 def check_python_file(rel: str, source: bytes, exists: Callable[[str], bool]) -> list[Finding]:
     """Check the Python file ``rel`` of a plugin; ``exists`` tells whether a plugin-relative file exists."""
-    findings: list[Finding] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            tree = ast.parse(source, rel)
-            compile(tree, rel, "exec")  # the checks only compiling finds (e.g. 'return' outside a function)
-        except SyntaxError as exc:
-            return [finding("python-syntax", rel, f"Python syntax error: {exc.msg}", exc.lineno)]
-        except ValueError as exc:  # e.g. a NUL byte
-            return [finding("python-syntax", rel, f"not Python source: {exc}")]
-    findings += [finding("python-warning", rel, f"Python: {w.message}", w.lineno) for w in caught
-                 if issubclass(w.category, (SyntaxWarning, DeprecationWarning))]
-    for call in _execfile_calls(tree):
-        name = call.args[0].value
+    outline = _outline(source)
+    if outline.problem is not None:
+        return [finding("python-syntax", rel, *outline.problem)]
+    findings = [finding("python-warning", rel, f"Python: {message}", line) for message, line in outline.warnings]
+    for name, line in outline.execfiles:
         if posixpath.isabs(name):
             findings.append(finding("execfile", rel, f"{EXECFILE}({name!r}): use a path relative to the plugin "
-                                                     "folder", call.lineno))
+                                                     "folder", line))
         elif not exists(posixpath.normpath(name)):
             findings.append(finding("execfile", rel, f"{EXECFILE}({name!r}): no such file in the built plugin",
-                                    call.lineno))
-    if rel == ENTRY and not _declares_plugin_class(tree):
+                                    line))
+    if rel == ENTRY and not outline.declares_plugin:
         findings.append(finding("entry-point", rel, "no class with IS_PLUGIN = True: provd finds no plugin to load",
                                 1))
     return findings
+
+
+@by_content
+def _outline(source: bytes) -> Outline:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tree = ast.parse(source, _FILENAME)
+            compile(tree, _FILENAME, "exec")  # the checks only compiling finds (e.g. 'return' outside a function)
+        except SyntaxError as exc:
+            return Outline((f"Python syntax error: {exc.msg}", exc.lineno))
+        except ValueError as exc:  # e.g. a NUL byte
+            return Outline((f"not Python source: {exc}", None))
+    return Outline(None, tuple((str(w.message), w.lineno) for w in caught
+                               if issubclass(w.category, (SyntaxWarning, DeprecationWarning))),
+                   tuple((call.args[0].value, call.lineno) for call in _execfile_calls(tree)),
+                   _declares_plugin_class(tree))
 
 
 def _execfile_calls(tree: ast.AST) -> list[ast.Call]:

@@ -5,46 +5,82 @@ first) then ``templates``; a name resolves when a file of that name is in either
 """
 from __future__ import annotations
 
-from typing import Callable
-
-import jinja2
-from jinja2 import nodes
+import functools
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from repo.validation.findings import Finding, decode_text
+from repo.validation.memo import by_content
 from repo.validation.rules import finding
 
 TEMPLATE_SUFFIX = ".tpl"
 TEMPLATE_FOLDERS = ("var/templates", "templates")
-_ENVIRONMENT = jinja2.Environment()  # parsing only: provd's settings do not change the syntax
-_REFERENCES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
-_KEYWORD = {nodes.Extends: "extends", nodes.Include: "include", nodes.Import: "import",
-            nodes.FromImport: "from ... import"}
+_KEYWORD = {"Extends": "extends", "Include": "include", "Import": "import", "FromImport": "from ... import"}
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
+
+
+@functools.cache
+def _environment():
+    # Jinja2 is imported when a template is parsed: every task imports this module (the
+    # package checks use it), few parse a template.
+    import jinja2
+
+    return jinja2.Environment()  # parsing only: provd's settings do not change the syntax
+
+
+class Reference(NamedTuple):
+    keyword: str  # extends, include, ...
+    names: tuple[str, ...]  # the template names tried in order
+    line: int
+
+
+class Outline(NamedTuple):
+    """What a template's bytes say, whatever tree they are in."""
+
+    problem: tuple[str, int | None] | None  # (message, line) when it is not UTF-8 or not Jinja2
+    references: tuple[Reference, ...] = ()
 
 
 def check_template(rel: str, source: bytes, exists: Callable[[str], bool]) -> list[Finding]:
     """Check the template ``rel`` of a plugin; ``exists`` tells whether a plugin-relative file exists."""
-    text, undecodable = decode_text(source, rel)
-    if text is None:
-        return [finding("template-syntax", f.path, f.message, f.line) for f in undecodable]
-    try:
-        tree = _ENVIRONMENT.parse(text, rel, rel)
-    except jinja2.TemplateSyntaxError as exc:
-        return [finding("template-syntax", rel, f"Jinja2 syntax error: {exc.message}", exc.lineno)]
+    outline = _outline(source)
+    if outline.problem is not None:
+        return [finding("template-syntax", rel, *outline.problem)]
     findings = []
-    for node in tree.find_all(_REFERENCES):
-        if getattr(node, "ignore_missing", False):
-            continue
-        names = _literal_names(node.template)
-        if names and not any(_resolves(name, exists) for name in names):
-            shown = " or ".join(repr(n) for n in names)
-            findings.append(finding("template-missing", rel, f"{_KEYWORD[type(node)]} {shown}: no such template in "
+    for reference in outline.references:
+        if not any(_resolves(name, exists) for name in reference.names):
+            shown = " or ".join(repr(n) for n in reference.names)
+            findings.append(finding("template-missing", rel, f"{reference.keyword} {shown}: no such template in "
                                                              f"{' or '.join(f + '/' for f in TEMPLATE_FOLDERS)}",
-                                    node.lineno))
+                                    reference.line))
     return findings
+
+
+@by_content
+def _outline(source: bytes) -> Outline:
+    text, undecodable = decode_text(source, "")
+    if text is None:
+        return Outline((undecodable[0].message, undecodable[0].line))
+    import jinja2
+    from jinja2 import nodes
+
+    try:
+        tree = _environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        return Outline((f"Jinja2 syntax error: {exc.message}", exc.lineno))
+    references = []
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        names = _literal_names(node.template)
+        if names and not getattr(node, "ignore_missing", False):
+            references.append(Reference(_KEYWORD[type(node).__name__], tuple(names), node.lineno))
+    return Outline(None, tuple(references))
 
 
 def _literal_names(template: nodes.Expr) -> list[str]:
     """The template names written literally (one, or a list to try in order); [] when computed."""
+    from jinja2 import nodes
+
     if isinstance(template, nodes.Const) and isinstance(template.value, str):
         return [template.value]
     if isinstance(template, (nodes.List, nodes.Tuple)) and all(
@@ -54,6 +90,8 @@ def _literal_names(template: nodes.Expr) -> list[str]:
 
 
 def _resolves(name: str, exists: Callable[[str], bool]) -> bool:
+    import jinja2
+
     try:
         parts = jinja2.loaders.split_template_path(name)  # how the loader reads a name; refuses '..'
     except jinja2.TemplateNotFound:
