@@ -24,6 +24,9 @@ from repo.package.scratch import ScratchCopy
 from repo.package.stream import READ_CHUNK, PackageStream, UnreadableStream
 
 PLUGIN_INFO = "plugin-info"
+# A member is preceded by at most a pax header and GNU long name and long link headers;
+# tarfile recurses once per extended header, so a long run would end in a RecursionError.
+EXTENDED_HEADERS = 4
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ def check_archive_bytes(data: bytes, where: str | Path) -> list[str]:
 def _accepted_members(stream: PackageStream, rules: MemberRules,
                       where: str | Path) -> Iterator[tuple[tarfile.TarInfo, tarfile.TarFile]]:
     """Each member as ``rules`` accepts it; then the end of the archive, which must hold only zeros."""
-    with tarfile.TarFile(fileobj=stream, mode="r", encoding="utf-8", errors="surrogateescape") as tar:
+    with tarfile.TarFile(fileobj=stream, mode="r", encoding="utf-8", errors="surrogateescape",
+                         tarinfo=_HeaderRun) as tar:
         for member in tar:
             rules.add(member)
             yield member, tar
@@ -94,6 +98,21 @@ def _accepted_members(stream: PackageStream, rules: MemberRules,
         if chunk.count(0) != len(chunk):
             raise ToolchainError("data after the end of the archive (provd would not extract it)", where)
     stream.finish()
+
+
+class _HeaderRun(tarfile.TarInfo):
+    """A TarInfo that refuses more than EXTENDED_HEADERS extended headers in a row."""
+
+    @classmethod
+    def fromtarfile(cls, tar: tarfile.TarFile) -> tarfile.TarInfo:
+        run = getattr(tar, "_extended_run", 0)
+        if run > EXTENDED_HEADERS:
+            raise tarfile.HeaderError(f"more than {EXTENDED_HEADERS} extended headers in a row")
+        tar._extended_run = run + 1  # fromtarfile recurses for each extended header
+        try:
+            return super().fromtarfile(tar)
+        finally:
+            tar._extended_run = run
 
 
 def _content(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Iterator[bytes]:
@@ -106,7 +125,7 @@ def _content(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Iterator[bytes]:
 def _readable(where: str | Path):
     try:
         yield
-    except (tarfile.TarError, EOFError, UnreadableStream) as exc:
+    except (tarfile.TarError, EOFError, UnreadableStream, OverflowError) as exc:  # overflow: a pax record length
         raise ToolchainError(f"not a readable bzip2 tar archive ({exc})", where) from None
     except OSError as exc:
         raise ToolchainError(f"cannot read package: {exc.strerror or exc}", where) from None

@@ -128,6 +128,8 @@ class MemberRules:
                 self._refuse(f"member {name!r} is set-user-ID or set-group-ID (provd extracts as root)")
             if member.mode & stat.S_IWOTH:
                 self._refuse(f"member {name!r} is writable by everyone (provd extracts as root)")
+        if member.size < 0:  # extraction would copy the bytes after the header: content never checked
+            self._refuse(f"member {name!r} has a negative size")
         if member.isreg():
             if member.size > self._max_member:
                 self._refuse(f"member {name!r} holds {MEMBER_SIZE.show(member.size)}; the limit is "
