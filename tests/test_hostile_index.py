@@ -57,6 +57,11 @@ HOSTILE = {
     "whole nesting": (b"[" * 100000 + b"]" * 100000, "invalid index: "),
     "not an object": (b"[]", "not a JSON object"),
     "not UTF-8": (b'{"acme": "\xff"}', "invalid index"),
+    # Readers disagree on which of two equal keys counts: the index must have one meaning.
+    "duplicate id": (b'{"acme": %s, "acme": %s}' % (index_bytes(entry()), index_bytes(entry(version="9.0"))),
+                     "duplicate key 'acme'"),
+    "duplicate field": (index_bytes({"acme": entry()}).replace(b'"filename":', b'"filename": "../x", "filename":'),
+                        "duplicate key 'filename'"),
 }
 
 
