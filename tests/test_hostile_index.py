@@ -188,3 +188,22 @@ def test_a_package_larger_than_the_package_limit_is_not_fetched(storage, tmp_pat
     with pytest.raises(ToolchainError, match=r"its index entry announces \d+ bytes, more than the 100 bytes a "
                                              r"package may have \(raise PROVD_MAX_PACKAGE_SIZE to fetch it\)"):
         plan_promote(storage, "dev", "stable", ["acme"])
+
+
+def test_an_entry_with_two_hundred_thousand_models_is_listed_and_paged_in_bounded_time():
+    """6 MiB of capabilities (within the index bound) once took minutes: every model compared with every other."""
+    from datetime import datetime, timezone
+
+    from rich.console import Console
+
+    from repo.catalog import listing
+    from repo.catalog.page import render
+    from tests.test_package_limits import guard
+
+    many = entry(capabilities={f"Acme, M{number}, *": {"lines": 1} for number in range(200_000)})
+    index = Index({"acme": many})
+    with guard(60):
+        out = io.StringIO()
+        Console(file=out, width=100).print(listing.to_table(listing.select(index)))
+        page = render(index, "stable", datetime(2026, 1, 1, tzinfo=timezone.utc), "a" * 40)
+    assert "M199999" in out.getvalue() and b"M199999" in page
