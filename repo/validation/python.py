@@ -30,6 +30,8 @@ def check_python_file(rel: str, source: bytes, exists: Callable[[str], bool]) ->
             return [finding("python-syntax", rel, f"Python syntax error: {exc.msg}", exc.lineno)]
         except ValueError as exc:  # e.g. a NUL byte
             return [finding("python-syntax", rel, f"not Python source: {exc}")]
+        except (RecursionError, MemoryError):  # how the parser and compiler give up on deep nesting
+            return [finding("python-syntax", rel, "too deeply nested for Python to compile (provd could not load it)")]
     findings += [finding("python-warning", rel, f"Python: {w.message}", w.lineno) for w in caught
                  if issubclass(w.category, (SyntaxWarning, DeprecationWarning))]
     for call in _execfile_calls(tree):

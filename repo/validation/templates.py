@@ -27,9 +27,14 @@ def check_template(rel: str, source: bytes, exists: Callable[[str], bool]) -> li
     if text is None:
         return [finding("template-syntax", f.path, f.message, f.line) for f in undecodable]
     try:
-        tree = _ENVIRONMENT.parse(text, rel, rel)
+        return _reference_findings(rel, _ENVIRONMENT.parse(text, rel, rel), exists)
     except jinja2.TemplateSyntaxError as exc:
         return [finding("template-syntax", rel, f"Jinja2 syntax error: {exc.message}", exc.lineno)]
+    except RecursionError:  # Jinja parses, and walks the tree, recursively
+        return [finding("template-syntax", rel, "too deeply nested for Jinja2 to parse (provd could not render it)")]
+
+
+def _reference_findings(rel: str, tree: nodes.Template, exists: Callable[[str], bool]) -> list[Finding]:
     findings = []
     for node in tree.find_all(_REFERENCES):
         if getattr(node, "ignore_missing", False):
