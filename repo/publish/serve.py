@@ -2,8 +2,8 @@
 
 Regular files only (no folder listings, no fifos or devices, no hidden files such as index
 generations or claims, nothing a symlink leads to outside the repository, a folder's
-``index.html`` included), with the same content types and cache lifetimes as the S3 backend. A path no file can have (a NUL
-byte) is a bad request.
+``index.html`` included), with the same content types and cache lifetimes as the S3
+backend. A path no file can have (a NUL byte) is a bad request.
 """
 from __future__ import annotations
 
