@@ -67,6 +67,14 @@ CASES = {
                                     "extended headers in a row"),
     "GNU long names in a row": ([long_name(f"{P}/x")] * CHAIN, "extended headers in a row"),
     "pax record length beyond any integer": ([extended([b"9" * 30 + b" path=a\n"])], "not a readable"),
+    # Python's tarfile before 3.11.10 / 3.12.6 trusts a record's length and finds hdrcharset anywhere;
+    # later ones refuse such headers: only records in the one canonical form mean the same to every provd.
+    "pax record length too short": ([extended([b"10 path=acme-1.0/evil\n"])], "not in canonical form"),
+    "pax record length too long": ([extended([b"40 path=x\n" + b"30 comment=" + b"a" * 18 + b"\n"])],
+                                   "not in canonical form"),
+    "pax hdrcharset inside a value": ([extended([record("comment", b"x\n17 hdrcharset=BINARY")])],
+                                      "not in canonical form"),
+    "pax record without '='": ([extended([b"9 pathxx\n"])], "not in canonical form"),
     "pax size=-1": ([extended([record("size", b"-1")]), header(member(f"{P}/e")[0])], "negative size"),
     "base-256 size -1": ([negative_size(f"{P}/entry2.py")], "negative size"),
 }

@@ -22,11 +22,9 @@ from repo.package.members import MemberRules
 from repo.package.plugininfo import parse_plugin_info
 from repo.package.scratch import ScratchCopy
 from repo.package.stream import READ_CHUNK, PackageStream, UnreadableStream
+from repo.package.tarheaders import TarReader
 
 PLUGIN_INFO = "plugin-info"
-# A member is preceded by at most a pax header and GNU long name and long link headers;
-# tarfile recurses once per extended header, so a long run would end in a RecursionError.
-EXTENDED_HEADERS = 4
 
 
 @dataclass(frozen=True)
@@ -89,8 +87,7 @@ def check_archive_bytes(data: bytes, where: str | Path) -> list[str]:
 def _accepted_members(stream: PackageStream, rules: MemberRules,
                       where: str | Path) -> Iterator[tuple[tarfile.TarInfo, tarfile.TarFile]]:
     """Each member as ``rules`` accepts it; then the end of the archive, which must hold only zeros."""
-    with tarfile.TarFile(fileobj=stream, mode="r", encoding="utf-8", errors="surrogateescape",
-                         tarinfo=_HeaderRun) as tar:
+    with TarReader(stream) as tar:
         for member in tar:
             rules.add(member)
             yield member, tar
@@ -98,21 +95,6 @@ def _accepted_members(stream: PackageStream, rules: MemberRules,
         if chunk.count(0) != len(chunk):
             raise ToolchainError("data after the end of the archive (provd would not extract it)", where)
     stream.finish()
-
-
-class _HeaderRun(tarfile.TarInfo):
-    """A TarInfo that refuses more than EXTENDED_HEADERS extended headers in a row."""
-
-    @classmethod
-    def fromtarfile(cls, tar: tarfile.TarFile) -> tarfile.TarInfo:
-        run = getattr(tar, "_extended_run", 0)
-        if run > EXTENDED_HEADERS:
-            raise tarfile.HeaderError(f"more than {EXTENDED_HEADERS} extended headers in a row")
-        tar._extended_run = run + 1  # fromtarfile recurses for each extended header
-        try:
-            return super().fromtarfile(tar)
-        finally:
-            tar._extended_run = run
 
 
 def _content(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Iterator[bytes]:
