@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import UTC
 
 import pytest
 
@@ -192,7 +193,7 @@ def test_a_package_larger_than_the_package_limit_is_not_fetched(storage, tmp_pat
 
 def test_an_entry_with_two_hundred_thousand_models_is_listed_and_paged_in_bounded_time():
     """6 MiB of capabilities (within the index bound) once took minutes: every model compared with every other."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from rich.console import Console
 
@@ -205,5 +206,5 @@ def test_an_entry_with_two_hundred_thousand_models_is_listed_and_paged_in_bounde
     with guard(60):
         out = io.StringIO()
         Console(file=out, width=100).print(listing.to_table(listing.select(index)))
-        page = render(index, "stable", datetime(2026, 1, 1, tzinfo=timezone.utc), "a" * 40)
+        page = render(index, "stable", datetime(2026, 1, 1, tzinfo=UTC), "a" * 40)
     assert "M199999" in out.getvalue() and b"M199999" in page

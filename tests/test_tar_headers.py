@@ -17,7 +17,15 @@ import pytest
 
 from repo.errors import ToolchainError
 from repo.package.checks import inspect_package_bytes
-from tests.tarballs import FILENAME, PLUGIN_ID, header, member, members_bytes, plugin_members, tarball
+from tests.tarballs import (
+    FILENAME,
+    PLUGIN_ID,
+    header,
+    member,
+    members_bytes,
+    plugin_members,
+    tarball,
+)
 
 P = PLUGIN_ID
 END = bytes(2 * tarfile.BLOCKSIZE)
