@@ -15,7 +15,7 @@ import pytest
 
 from repo.errors import ToolchainError
 from repo.package.checks import inspect_package_bytes
-from tests.conftest import ENTRY_PY, ROOT
+from tests.conftest import ENTRY_PY, ROOT, run_inv, valid_plugin
 from tests.tarballs import FILENAME, PLUGIN_ID, member, plugin_members, tarball
 
 P = PLUGIN_ID
@@ -64,3 +64,24 @@ def test_build_d_refuses_such_a_package_without_a_traceback(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"{P}/entry.py" in result.stderr and "too deeply nested" in result.stderr
     assert not (tmp_path / "plugins.db").exists()
+
+
+def test_a_build_plugin_whose_plugin_info_nests_thousands_deep_is_one_finding(plugins_dir):
+    """Every reader of a plugin-info, not only its own check, must survive it (the DHCP rules read it too)."""
+    plugin = valid_plugin(plugins_dir)
+    (plugin / "1.0/plugin-info").write_bytes(INFO_START + b"[" * DEEP + b"]" * DEEP + b"}")
+    result = run_inv("validate", "--plugins-dir", str(plugins_dir), cwd=plugins_dir.parent)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "plugin-info" in result.stdout + result.stderr and "nested too deeply" in result.stdout + result.stderr
+
+
+def test_build_folder_records_nested_thousands_deep_are_one_line_or_a_rebuild(tmp_path):
+    from repo.build import buildcache, buildfolder
+
+    nested = b"[" * DEEP + b"]" * DEEP
+    (tmp_path / buildfolder.MARKER).write_bytes(nested)
+    (tmp_path / buildcache.CACHE_FILE).parent.mkdir()
+    (tmp_path / buildcache.CACHE_FILE).write_bytes(nested)
+    with pytest.raises(ToolchainError, match="unreadable build folder record"):
+        buildfolder.built_from(tmp_path)
+    assert buildcache.BuildCache(tmp_path).lookup("acme", "key") is None  # a damaged cache costs a rebuild
