@@ -5,7 +5,8 @@ with them: chains of extended headers make tarfile recurse once per header (thou
 in a few hundred bytes of bzip2: a RecursionError), a pax record whose length does not
 fit a machine integer overflows, and a negative size (pax ``size=-1`` or a base-256
 size field) makes extraction write the bytes that follow the header into the file,
-content the checks never saw.
+content the checks never saw; a modification time or owner out of range stops provd's
+extraction half-way.
 """
 from __future__ import annotations
 
@@ -60,12 +61,18 @@ def package(*blocks: bytes) -> bytes:
                         + members_bytes([member(f"{P}/last", data=b"z")]) + END)
 
 
-def negative_size(name: str) -> bytes:
-    """The header of a regular file whose size field is -1 in base-256."""
+def base256(name: str, field: slice, value: int) -> bytes:
+    """The header of a regular file whose numeric ``field`` holds ``value`` in base-256."""
     block = bytearray(header(member(name)[0]))
-    block[124:136] = b"\xff" * 12
+    width = field.stop - field.start
+    block[field] = bytes([0xFF if value < 0 else 0x80]) + (value % (1 << 8 * (width - 1))).to_bytes(width - 1, "big")
     block[148:156] = b"%06o\0 " % tarfile.calc_chksums(bytes(block))[0]
     return bytes(block)
+
+
+def negative_size(name: str) -> bytes:
+    """The header of a regular file whose size field is -1 in base-256."""
+    return base256(name, slice(124, 136), -1)
 
 
 CHAIN = sys.getrecursionlimit() * 2
@@ -83,6 +90,16 @@ CASES = {
     "pax hdrcharset inside a value": ([extended([record("comment", b"x\n17 hdrcharset=BINARY")])],
                                       "not in canonical form"),
     "pax record without '='": ([extended([b"9 pathxx\n"])], "not in canonical form"),
+    # Fields extraction applies with os.utime and os.chown, which raise (not OSError: tarfile does not
+    # catch it) on values out of range: provd's extraction would stop half-way, the plugin half-written.
+    "pax mtime infinite": ([extended([record("mtime", b"1" * 400)]), header(member(f"{P}/e")[0])],
+                           "modification time"),
+    "pax mtime NaN": ([extended([record("mtime", b"nan")]), header(member(f"{P}/e")[0])], "modification time"),
+    "pax mtime 1e20": ([extended([record("mtime", b"1" + b"0" * 20)]), header(member(f"{P}/e")[0])],
+                       "modification time"),
+    "pax uid 2**32": ([extended([record("uid", b"4294967296")]), header(member(f"{P}/e")[0])], "owner"),
+    "pax gid -2": ([extended([record("gid", b"-2")]), header(member(f"{P}/e")[0])], "owner"),
+    "base-256 mode 2**40": ([base256(f"{P}/e", slice(100, 108), 1 << 40)], "mode"),
     "pax size=-1": ([extended([record("size", b"-1")]), header(member(f"{P}/e")[0])], "negative size"),
     "base-256 size -1": ([negative_size(f"{P}/entry2.py")], "negative size"),
 }
