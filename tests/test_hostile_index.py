@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import UTC
 
 import pytest
 
@@ -57,6 +58,11 @@ HOSTILE = {
     "whole nesting": (b"[" * 100000 + b"]" * 100000, "invalid index: "),
     "not an object": (b"[]", "not a JSON object"),
     "not UTF-8": (b'{"acme": "\xff"}', "invalid index"),
+    # Readers disagree on which of two equal keys counts: the index must have one meaning.
+    "duplicate id": (b'{"acme": %s, "acme": %s}' % (index_bytes(entry()), index_bytes(entry(version="9.0"))),
+                     "duplicate key 'acme'"),
+    "duplicate field": (index_bytes({"acme": entry()}).replace(b'"filename":', b'"filename": "../x", "filename":'),
+                        "duplicate key 'filename'"),
 }
 
 
@@ -183,3 +189,22 @@ def test_a_package_larger_than_the_package_limit_is_not_fetched(storage, tmp_pat
     with pytest.raises(ToolchainError, match=r"its index entry announces \d+ bytes, more than the 100 bytes a "
                                              r"package may have \(raise PROVD_MAX_PACKAGE_SIZE to fetch it\)"):
         plan_promote(storage, "dev", "stable", ["acme"])
+
+
+def test_an_entry_with_two_hundred_thousand_models_is_listed_and_paged_in_bounded_time():
+    """6 MiB of capabilities (within the index bound) once took minutes: every model compared with every other."""
+    from datetime import datetime
+
+    from rich.console import Console
+
+    from repo.catalog import listing
+    from repo.catalog.page import render
+    from tests.test_package_limits import guard
+
+    many = entry(capabilities={f"Acme, M{number}, *": {"lines": 1} for number in range(200_000)})
+    index = Index({"acme": many})
+    with guard(60):
+        out = io.StringIO()
+        listing.show(listing.select(index), Console(file=out, width=100))
+        page = render(index, "stable", datetime(2026, 1, 1, tzinfo=UTC), "a" * 40)
+    assert "M199999" in out.getvalue() and b"M199999" in page

@@ -322,6 +322,18 @@ def test_upload_stable_needs_a_download_first_when_stable_exists(storage, tmp_pa
         plan_upload_stable(storage, stable_dir)
 
 
+@pytest.mark.parametrize("origin", [b"[" * 100_000 + b"]" * 100_000, b"\xff", b'{"repo": '],
+                         ids=["nested", "not UTF-8", "truncated"])
+def test_a_damaged_origin_record_is_one_line(storage, tmp_path, origin):
+    publish(storage, dev_build(tmp_path / "b", {"acme": "0.3"}))
+    apply(plan_promote(storage, "dev", "stable", ["acme"]), quiet())
+    stable_dir = tmp_path / "mirror/stable"
+    download_stable(storage, stable_dir, quiet())
+    (stable_dir / ".origin.json").write_bytes(origin)
+    with pytest.raises(ToolchainError, match=r"\.origin\.json: unreadable"):
+        plan_upload_stable(storage, stable_dir)
+
+
 @pytest.mark.parametrize("filename", ["../../etc/cron.d/evil.tar.bz2", ".hidden.tar.bz2", "a/b.tar.bz2"])
 def test_an_index_naming_a_path_is_refused_before_anything_is_written(storage, tmp_path, filename):
     entry = json.loads(plugin_info("1.0")) | {"filename": filename, "dsize": 1, "sha1sum": "0" * 40}

@@ -370,3 +370,25 @@ def test_upload_stable_and_remove_raced_by_processes_leave_no_orphan(backend, ro
             assert packages_in(storage, "stable") == read_index(storage, "stable").index.filenames()
             assert_consistent(storage)
     assert any(answer != "done" for answer in answers)  # the refusal, whose leftovers are the point, happened
+
+
+def test_a_claim_dated_far_in_the_future_does_not_block_publishing_forever(storage, built, monkeypatch):
+    """Clocks may differ by LIFETIME - HOLD at most: a claim dated later than that is bogus, not live."""
+    published(storage, built, ["acme"])
+    clock = Clock()
+    monkeypatch.setattr(claims, "clock", clock)
+    future = int((clock.now + 1000 * 365 * 24 * 3600) * 1000)
+    storage.put(f"stable/.claims/delete-{future}-{'0' * 16}.json", b'{"files": ["acme-0.3.tar.bz2"]}')
+    soon = int((clock.now + 60) * 1000)  # a clock a minute ahead: honoured
+    storage.put(f"stable/.claims/delete-{soon}-{'1' * 16}.json", b'{"files": ["beta-1.0.tar.bz2"]}')
+
+    def waiting(seconds: float) -> None:
+        clock.now += 300
+        assert clock.now < 1_800_000_000.0 + 2 * claims.LIFETIME, "still waiting for the future-dated claim"
+
+    monkeypatch.setattr(claims, "pause", waiting)
+    notes = io.StringIO()
+    apply(plan_promote(storage, "dev", "stable", ["acme", "beta"]), TransferProgress(notes))
+    assert "beta-1.0.tar.bz2" in notes.getvalue() and "acme-0.3.tar.bz2" not in notes.getvalue()
+    assert storage.list("stable/.claims") == []
+    assert_consistent(storage)

@@ -4,13 +4,18 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 import build
 from repo.build.scheduler import MAX_DEATHS_IN_A_ROW, Job, Queue, folder_size, running
 from tests.conftest import acme_plugin
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def jobs(**groups: tuple[int, int]) -> list[Job]:
@@ -141,11 +146,20 @@ def test_workers_start_on_entering(monkeypatch):
     assert len(started) == 2
 
 
+FORKED_WHEN_ALONE = """
+import os
+from repo.build.scheduler import running
+from tests.test_scheduler import failed, jobs, parent
+with running(jobs(a=(2, 1), b=(2, 1)), parent, (), workers=2, failed=failed) as results:
+    print(set(results) == {os.getpid()})
+"""
+
+
 def test_workers_are_forked_when_no_other_thread_runs():
-    if threading.active_count() > 1:
-        pytest.skip("another test left a thread running")
-    with running(jobs(a=(2, 1), b=(2, 1)), parent, (), workers=2, failed=failed) as results:
-        assert set(results) == {os.getpid()}
+    # In a process of its own: threads other tests leave running would make it use the fork server.
+    ran = subprocess.run([sys.executable, "-c", FORKED_WHEN_ALONE], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert ran.stdout.strip() == "True", ran.stderr
 
 
 def test_workers_come_from_a_fork_server_when_threads_already_run():

@@ -150,3 +150,20 @@ def test_a_nul_byte_is_a_bad_request_not_a_traceback(tmp_path):
         process.terminate()
         _, log = process.communicate(timeout=10)
     assert "Traceback" not in log and "ValueError" not in log
+
+
+def test_a_fifo_or_device_in_the_repository_is_not_served(tmp_path):
+    """Opening a fifo blocks until someone writes to it: each request would hold a thread for ever."""
+    import os
+
+    repo = tmp_path / "repo"
+    published(open_repository(str(repo)), tmp_path)
+    os.mkfifo(repo / "dev/pipe.tar.bz2")
+    (repo / "dev/zero.bin").symlink_to("/dev/zero")  # outside anyway, but a device all the same
+    with serving(repo, tmp_path) as url:
+        for path in ("dev/pipe.tar.bz2", "dev/zero.bin"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(url + path, timeout=10)
+            assert caught.value.code == 404
+        with urllib.request.urlopen(url + "dev/plugins.db", timeout=10) as response:
+            assert response.status == 200

@@ -16,10 +16,14 @@ from repo.package.index import Index
 from repo.publish.address import open_repository, redact_url, repository_address
 from repo.publish.channel import update_index
 from repo.publish.httpmeta import LONG_CACHE, SHORT_CACHE, HttpMeta, http_meta
+from repo.publish.plan import apply, plan_promote, plan_upload
 from repo.publish.storage import Conflict, Stat, TooLarge
 from repo.publish.storage.local import KEEP_GENERATIONS, LocalStorage
 from repo.publish.storage.s3 import S3Storage
+from repo.ui.progress import TransferProgress
 from tests.conftest import ROOT
+from tests.repo_fixtures import dev_build
+from tests.test_package_limits import guard
 
 
 @pytest.fixture
@@ -377,3 +381,22 @@ def test_a_huge_object_is_refused_in_constant_memory(storage, repo_address):
                               text=True, timeout=120)
     assert measured.returncode == 0, measured.stderr
     assert int(measured.stdout) < 4 << 20
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_local_repository_file_that_is_no_regular_file_is_refused_not_read_for_ever(tmp_path, kind):
+    """A fifo blocks its reader; /dev/zero never ends (stat hashes the whole file): both once hung promote."""
+    storage = LocalStorage(tmp_path / "repo")
+    apply(plan_upload(storage, dev_build(tmp_path / "b", {"acme": "0.3"}) / "dev"), TransferProgress(io.StringIO()))
+    target = tmp_path / "repo/stable/acme-0.3.tar.bz2"
+    target.parent.mkdir()
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    with guard(30):
+        for attempt in (lambda: storage.stat("stable/acme-0.3.tar.bz2"), lambda: storage.get("stable/acme-0.3.tar.bz2"),
+                        lambda: plan_promote(storage, "dev", "stable", ["acme"])):
+            with pytest.raises(ToolchainError) as caught:
+                attempt()
+            assert str(caught.value) == f"{target}: not a regular file (a fifo, device or socket)"

@@ -119,3 +119,11 @@ def test_credentials_in_an_address_are_refused_without_being_repeated(aws_env, t
     for secret in ("AKIAEXAMPLEKEY", "wJalrXUtnFEMI"):
         assert secret not in result.stdout + result.stderr
     assert not (build_dir / "stable").exists()  # no .origin.json recording it either
+
+
+@pytest.mark.parametrize("endpoint", ["ht!tp://AKIAEXAMPLEKEY:wJalrXUtnFEMI-SECRET@localhost", "localhost:9000"])
+def test_an_endpoint_url_boto3_refuses_is_one_line_without_its_secret(aws_env, tmp_path, endpoint):
+    result = run_inv("list", "--repo", "s3://provd-plugins", cwd=tmp_path, env={"AWS_ENDPOINT_URL": endpoint})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("error: invalid S3 endpoint URL") and result.stderr.count("\n") == 1
+    assert "AKIAEXAMPLEKEY" not in result.stderr and "wJalrXUtnFEMI" not in result.stderr

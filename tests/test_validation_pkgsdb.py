@@ -224,3 +224,14 @@ def test_random_pkgs_db_texts_never_crash_the_check(lines, newline):
 def test_random_bytes_never_crash_the_check(data):
     db, findings = check_pkgs_db(data, "pkgs.db")
     assert db is not None or findings
+
+
+def test_a_million_problems_cost_bounded_memory_and_name_how_many_more():
+    """8 MiB of ``files = a a a ...`` once made a million findings (1.6 GB): the first ones are kept, then a count."""
+    from repo.validation.pkgsdb import MAX_FINDINGS
+
+    text = "[pkg_x]\ndescription = d\nversion = 1\nfiles = " + " ".join(f"f{n}" for n in range(300_000)) + "\n"
+    _, findings = check_pkgs_db(text, "pkgs.db")
+    assert len(findings) == MAX_FINDINGS + 1
+    assert findings[-1].message == f"and {300_000 + 1 - MAX_FINDINGS} more problems in pkgs.db (not listed)"
+    assert findings[0].message == "[pkg_x] lists file 'f0' but there is no [file_f0] section"

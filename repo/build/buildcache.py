@@ -125,7 +125,7 @@ class BuildCache:
             data = json.loads(self.path.read_bytes())
             self._targets: dict[str, dict] = data["targets"]
             self._packages: dict[str, dict] = data["packages"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             # A missing or damaged cache only costs a rebuild.
             self._targets, self._packages = {}, {}
 

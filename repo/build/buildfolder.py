@@ -57,7 +57,7 @@ def built_from(build_dir: Path) -> Path | None:
         record = json.loads(path.read_bytes())
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # recursion: nested thousands deep
         raise ToolchainError(f"unreadable build folder record: {exc}", path) from None
     plugins_dir = record.get("plugins_dir") if isinstance(record, dict) else None
     if plugins_dir is not None and not isinstance(plugins_dir, str):

@@ -102,7 +102,7 @@ def _capability_vendors(path: Path) -> set[str]:
         if path.is_symlink() or path.stat().st_size > MAX_PLUGIN_INFO:
             return set()
         info = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # recursion: nested thousands deep
         return set()
     capabilities = info.get("capabilities") if isinstance(info, dict) else None
     if not isinstance(capabilities, dict):

@@ -22,6 +22,7 @@ from repo.package.members import MemberRules
 from repo.package.plugininfo import parse_plugin_info
 from repo.package.scratch import ScratchCopy
 from repo.package.stream import READ_CHUNK, PackageStream, UnreadableStream
+from repo.package.tarheaders import TarReader
 
 PLUGIN_INFO = "plugin-info"
 
@@ -86,7 +87,7 @@ def check_archive_bytes(data: bytes, where: str | Path) -> list[str]:
 def _accepted_members(stream: PackageStream, rules: MemberRules,
                       where: str | Path) -> Iterator[tuple[tarfile.TarInfo, tarfile.TarFile]]:
     """Each member as ``rules`` accepts it; then the end of the archive, which must hold only zeros."""
-    with tarfile.TarFile(fileobj=stream, mode="r", encoding="utf-8", errors="surrogateescape") as tar:
+    with TarReader(stream) as tar:
         for member in tar:
             rules.add(member)
             yield member, tar
@@ -106,7 +107,7 @@ def _content(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Iterator[bytes]:
 def _readable(where: str | Path):
     try:
         yield
-    except (tarfile.TarError, EOFError, UnreadableStream) as exc:
+    except (tarfile.TarError, EOFError, UnreadableStream, OverflowError) as exc:  # overflow: a pax record length
         raise ToolchainError(f"not a readable bzip2 tar archive ({exc})", where) from None
     except OSError as exc:
         raise ToolchainError(f"cannot read package: {exc.strerror or exc}", where) from None

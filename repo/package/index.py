@@ -51,7 +51,7 @@ class Index:
         ``MAX_DEPTH``, a plugin id that is not a plain name.
         """
         try:
-            raw = json.loads(data, parse_constant=_refuse_constant)
+            raw = json.loads(data, parse_constant=_refuse_constant, object_pairs_hook=_single_keys)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ToolchainError(f"invalid index: {exc}", source) from None
         except RecursionError:
@@ -156,6 +156,16 @@ def package_mismatch(plugin_id: str, entry: dict, package: PackageInfo) -> str |
 def _is_file_name(name: object) -> bool:
     return isinstance(name, str) and 0 < len(name) <= 255 and not name.startswith(".") \
         and not any(char in "/\\" or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") for char in name)
+
+
+def _single_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An object whose keys are all different: readers disagree on which of two equal keys wins."""
+    result: dict = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {brief(key)}")
+        result[key] = value
+    return result
 
 
 def _refuse_constant(name: str) -> None:

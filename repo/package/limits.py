@@ -66,6 +66,9 @@ ALL = (PACKAGE_SIZE, EXPANDED_SIZE, MEMBER_SIZE, MEMBERS, NAME_LENGTH, LINK_STEP
 SEGMENT_LENGTH = 255  # NAME_MAX of Linux file systems
 LINK_FOLLOWS = 40  # MAXSYMLINKS: the kernel gives up (ELOOP) beyond this many links in one path
 HEADER_SIZE = 1 * MiB  # an extended (pax or GNU long name) tar header; names are bounded anyway
+TIME_RANGE = 1 << 33  # seconds either side of 1970 (year 2242): extraction's os.utime fails beyond time_t
+MODE_RANGE = 1 << 31  # a C int: extraction's os.chmod fails on more (type bits below it are harmless)
+OWNER_IDS = 1 << 32  # uid and gid are 32-bit: extraction's os.chown fails (as root) on any other value
 
 
 def check_parsable(name: str, size: int, where) -> None:

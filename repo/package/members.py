@@ -8,7 +8,8 @@ and are kept in a tree of path segments so every check is linear in the name len
 - nothing is written through a symlink or inside a file, and nothing replaces an earlier
   member (a second ``p/plugin-info``, a symlink over a folder, a file over a symlink);
 - hard links name a regular file stored before them, exactly;
-- no devices, fifos, sparse files, set-user/group-ID or world-writable modes;
+- no devices, fifos, sparse files, set-user/group-ID or world-writable modes, nor a
+  negative size, a time, mode or owner id that extraction cannot apply;
 - at the end, every symlink must resolve, as the kernel would through the archive's own
   links, without ever leaving the plugin folder (or the archive root, for root-level
   archives such as the DHCP bundle), with at most 40 links per lookup and a bounded
@@ -29,8 +30,11 @@ from repo.package.limits import (
     LINK_STEPS,
     MEMBER_SIZE,
     MEMBERS,
+    MODE_RANGE,
     NAME_LENGTH,
+    OWNER_IDS,
     SEGMENT_LENGTH,
+    TIME_RANGE,
 )
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -128,6 +132,15 @@ class MemberRules:
                 self._refuse(f"member {name!r} is set-user-ID or set-group-ID (provd extracts as root)")
             if member.mode & stat.S_IWOTH:
                 self._refuse(f"member {name!r} is writable by everyone (provd extracts as root)")
+        if member.size < 0:  # extraction would copy the bytes after the header: content never checked
+            self._refuse(f"member {name!r} has a negative size")
+        # Out of range, os.utime and os.chown raise what tarfile does not catch: provd stops half-way.
+        if not -TIME_RANGE <= member.mtime <= TIME_RANGE:  # NaN fails every comparison
+            self._refuse(f"member {name!r} has a modification time extraction cannot set ({member.mtime!r})")
+        if not 0 <= member.mode < MODE_RANGE:
+            self._refuse(f"member {name!r} has a mode extraction cannot set ({member.mode})")
+        if not (0 <= member.uid < OWNER_IDS and 0 <= member.gid < OWNER_IDS):
+            self._refuse(f"member {name!r} has an owner extraction cannot set (uid {member.uid}, gid {member.gid})")
         if member.isreg():
             if member.size > self._max_member:
                 self._refuse(f"member {name!r} holds {MEMBER_SIZE.show(member.size)}; the limit is "

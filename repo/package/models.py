@@ -65,11 +65,9 @@ def supported_models(index: Index) -> list[SupportedModel]:
 
 def compact(models: Iterable[SupportedModel]) -> str:
     """``Acme P1; Digium D40, D45``: each vendor once with its models once each (firmware left out)."""
-    by_vendor: dict[str, list[str]] = {}
+    by_vendor: dict[str, dict[str, None]] = {}  # dicts as ordered sets: linear in the number of models
     for model in models:
-        names = by_vendor.setdefault(model.vendor, [])
-        if model.model not in names:
-            names.append(model.model)
+        by_vendor.setdefault(model.vendor, {})[model.model] = None
     return "; ".join(f"{vendor} {', '.join(names)}" for vendor, names in by_vendor.items())
 
 

@@ -100,8 +100,12 @@ def s3_client(endpoint_url: str | None = None):
     if endpoint_from_env or endpoint_url:
         # S3-compatible servers (MinIO, Ceph, ...) generally want bucket names in the path.
         options["s3"] = {"addressing_style": "path"}
-    client = boto3.session.Session().client(
-        "s3", endpoint_url=None if endpoint_from_env else endpoint_url or None, config=Config(**options))
+    try:
+        client = boto3.session.Session().client(
+            "s3", endpoint_url=None if endpoint_from_env else endpoint_url or None, config=Config(**options))
+    except ValueError:  # botocore: "Invalid endpoint: <the URL>", which may carry a secret: not repeated
+        raise ToolchainError("invalid S3 endpoint URL (AWS_ENDPOINT_URL or provd.endpoint_url): expected "
+                             "http(s)://host[:port]") from None
     client.meta.events.register_last("before-call.s3", _no_expect_continue)
     return client
 

@@ -36,7 +36,9 @@ so others may ignore, and delete, a claim older than ``LIFETIME`` as long as clo
 differ, and requests take effect, within ``LIFETIME - HOLD`` (20 minutes). Until
 then a publish waits for an interrupted removal's claim on its files, saying so; an
 operator who knows no removal runs may delete that claim file. A claim that cannot be
-read counts as claiming every file.
+read counts as claiming every file; one dated more than ``LIFETIME - HOLD`` ahead breaks
+the clock assumption and counts as expired (else a bad clock or a crafted name would
+block publishing for centuries).
 """
 from __future__ import annotations
 
@@ -79,7 +81,9 @@ class Claim:
         return self.created + LIFETIME
 
     def expired(self) -> bool:
-        return clock() >= self.expires()
+        """Past its lifetime, or dated further ahead than clocks may differ (bogus: it would block for ever)."""
+        now = clock()
+        return now >= self.expires() or self.created > now + LIFETIME - HOLD
 
 
 class Held:

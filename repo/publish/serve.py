@@ -1,9 +1,9 @@
 """Serving a local repository over HTTP, as a provd server's plugin server URL expects.
 
-Files only (no folder listings, no hidden files such as index generations or claims, nothing
-a symlink leads to outside the repository, a folder's ``index.html`` included), with the
-same content types and cache lifetimes as the S3 backend. A path no file can have (a NUL
-byte) is a bad request.
+Regular files only (no folder listings, no fifos or devices, no hidden files such as index
+generations or claims, nothing a symlink leads to outside the repository, a folder's
+``index.html`` included), with the same content types and cache lifetimes as the S3
+backend. A path no file can have (a NUL byte) is a bad request.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class RepositoryHandler(SimpleHTTPRequestHandler):
         try:
             path = self.translate_path(self.path)
             served = _served_file(path)
-            refused = not self._inside(path) or served is not None and not self._inside(served)
+            refused = not self._inside(path) or served is not None and (not self._inside(served) or _special(served))
         except ValueError:  # a NUL byte (%00) in the path: no file can have that name
             self.send_error(400, "Bad request")
             return None
@@ -71,6 +71,11 @@ def _served_file(path: str) -> str | None:
         return next((index for index in (os.path.join(path, "index.html"), os.path.join(path, "index.htm"))
                      if os.path.isfile(index)), None)
     return path
+
+
+def _special(path: str) -> bool:
+    """A fifo, device or socket: opening one may block for ever (a fifo) or never end (/dev/zero)."""
+    return os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
 
 
 def make_server(root: str | os.PathLike, bind: str = "127.0.0.1", port: int = 8667,

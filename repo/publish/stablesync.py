@@ -135,7 +135,7 @@ def _origin(storage: Storage, stable_dir: Path) -> str:
             return ABSENT  # a first publish of stable: nothing to download first
         raise ToolchainError("not downloaded from the stable channel: run `inv download-stable` first",
                              stable_dir) from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # recursion: nested thousands deep
         raise ToolchainError(f"unreadable: {exc}", path) from None
     if not isinstance(origin, dict) or origin.get("repo") != storage.url():
         raise ToolchainError(f"downloaded from {origin.get('repo') if isinstance(origin, dict) else '?'}, "

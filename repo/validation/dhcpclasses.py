@@ -88,6 +88,6 @@ def _plugin_info(path: Path) -> dict:
     """A built plugin-info's content; an unreadable one counts as no model (its own check reports it)."""
     try:
         info = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # recursion: nested thousands deep
         return {}
     return info if isinstance(info, dict) else {}

@@ -16,8 +16,8 @@ import string
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from repo.validation.findings import Finding, decode_text
-from repo.validation.rules import finding
+from repo.validation.findings import ERROR, Finding, decode_text
+from repo.validation.rules import RULES, finding
 
 PKGS_DB = "pkgs/pkgs.db"
 # Filter name -> (least, most) arguments; None: no upper bound.
@@ -35,6 +35,7 @@ FILE_OPTIONS = (*FILE_REQUIRED, "filename", "downloader")
 DOWNLOADERS = ("default", "auth")
 URL_SCHEMES = ("http", "https", "ftp")  # what urllib downloads (file: and data: would not be firmware)
 SECTION_KINDS = ("pkg", "file", "install")
+MAX_FINDINGS = 1000  # findings kept per pkgs.db; the rest are only counted
 INPUT_NODE = "a"
 SHA1_DIGITS = 40
 MD5_DIGITS = 32
@@ -148,6 +149,7 @@ class _Checker:
     def __init__(self, config: configparser.RawConfigParser, text: str, path: str | os.PathLike):
         self.path = path
         self.findings: list[Finding] = []
+        self.unlisted: dict[str, int] = {}  # rule code -> problems beyond MAX_FINDINGS
         self._locations = _locations(text)
         self.sections: dict[str, dict[str, dict[str, str]]] = {kind: {} for kind in SECTION_KINDS}
         for section in config.sections():
@@ -162,7 +164,10 @@ class _Checker:
         return self._locations.get((section, option)) or self._locations.get((section, None))
 
     def report(self, code: str, message: str, section: str, option: str | None = None) -> None:
-        self.findings.append(finding(code, self.path, message, self.line(section, option)))
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(finding(code, self.path, message, self.line(section, option)))
+        else:  # counted only: one hostile line can hold a million problems
+            self.unlisted[code] = self.unlisted.get(code, 0) + 1
 
     def run(self) -> tuple[PkgsDb, list[Finding]]:
         files = {i: f for i, f in ((i, self._file(i, o)) for i, o in self.sections["file"].items()) if f}
@@ -177,6 +182,10 @@ class _Checker:
         for kind, used in (("file", used_files), ("install", used_installs)):
             for ident in sorted(set(self.sections[kind]) - used):
                 self.report("unused-section", f"[{kind}_{ident}] is not used by any pkg section", f"{kind}_{ident}")
+        if self.unlisted:
+            worst = max(self.unlisted, key=lambda code: RULES[code].severity == ERROR)
+            self.findings.append(finding(worst, self.path, f"and {sum(self.unlisted.values())} "
+                                         f"more problems in {os.fspath(self.path)} (not listed)"))
         return PkgsDb(tuple(files.values())), self.findings
 
     def _unknown_options(self, section: str, options: dict[str, str], known: tuple[str, ...]) -> None:

@@ -11,6 +11,7 @@ import difflib
 import json
 import math
 import os
+import sys
 
 from repo.package.version import is_version
 from repo.validation.findings import Finding, decode_text
@@ -52,6 +53,9 @@ def check_plugin_info(data: str | bytes, path: str | os.PathLike) -> tuple[dict 
                               exc.lineno)]
     except RecursionError:
         return None, [finding("plugin-info-syntax", path, "invalid JSON: nested too deeply")]
+    except ValueError:  # only an integer too long to convert gets here
+        return None, [finding("plugin-info-syntax", path, f"invalid JSON: a number with more digits than Python "
+                                                          f"reads ({sys.get_int_max_str_digits()})")]
     if not isinstance(info, dict):
         return None, [finding("plugin-info-syntax", path, "plugin-info must be a JSON object", 1)]
     checker = _Checker(path, data)

@@ -59,6 +59,8 @@ def _outline(source: bytes) -> Outline:
             return Outline((f"Python syntax error: {exc.msg}", exc.lineno))
         except ValueError as exc:  # e.g. a NUL byte
             return Outline((f"not Python source: {exc}", None))
+        except (RecursionError, MemoryError):  # how the parser and compiler give up on deep nesting
+            return Outline(("too deeply nested for Python to compile (provd could not load it)", None))
     return Outline(None, tuple((str(w.message), w.lineno) for w in caught
                                if issubclass(w.category, (SyntaxWarning, DeprecationWarning))),
                    tuple((call.args[0].value, call.lineno) for call in _execfile_calls(tree)),

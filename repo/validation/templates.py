@@ -65,15 +65,17 @@ def _outline(source: bytes) -> Outline:
     import jinja2
     from jinja2 import nodes
 
+    references = []
     try:
         tree = _environment().parse(text)
+        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            names = _literal_names(node.template)
+            if names and not getattr(node, "ignore_missing", False):
+                references.append(Reference(_KEYWORD[type(node).__name__], tuple(names), node.lineno))
     except jinja2.TemplateSyntaxError as exc:
         return Outline((f"Jinja2 syntax error: {exc.message}", exc.lineno))
-    references = []
-    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
-        names = _literal_names(node.template)
-        if names and not getattr(node, "ignore_missing", False):
-            references.append(Reference(_KEYWORD[type(node).__name__], tuple(names), node.lineno))
+    except RecursionError:  # Jinja parses, and walks the tree, recursively
+        return Outline(("too deeply nested for Jinja2 to parse (provd could not render it)", None))
     return Outline(None, tuple(references))
 
 

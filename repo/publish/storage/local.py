@@ -19,15 +19,17 @@ A served file written by something else (no generations yet) counts as generatio
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import secrets
+import stat
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
 from repo.errors import ToolchainError
-from repo.fileutil import atomic_writer, sha1_file
+from repo.fileutil import atomic_writer
 from repo.publish.storage import (
     CHUNK,
     SMALL_FILE_LIMIT,
@@ -92,7 +94,11 @@ class LocalStorage:
     def stat(self, key: str) -> Stat | None:
         path = self._path(key)
         try:
-            return Stat(path.stat().st_size, sha1_file(path))
+            with _open_regular(path) as source:
+                digest = hashlib.sha1()
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                return Stat(os.fstat(source.fileno()).st_size, digest.hexdigest())
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -107,7 +113,8 @@ class LocalStorage:
             entries = list(os.scandir(self._path(folder)))
         except FileNotFoundError:
             return []
-        return sorted(e.name for e in entries if e.is_file(follow_symlinks=False) and not e.name.startswith("."))
+        # Every entry but folders: a fifo or a link found here is then refused by stat, not passed over.
+        return sorted(e.name for e in entries if not e.is_dir(follow_symlinks=False) and not e.name.startswith("."))
 
     # --- files written by compare-and-swap --------------------------------------------
 
@@ -196,7 +203,7 @@ class _Generations:
 def _download(path: Path, out: BinaryIO, limit: int) -> bool:
     """Copy the file into ``out``, refusing it (before reading, if its size shows it) beyond ``limit`` bytes."""
     try:
-        with open(path, "rb") as source:
+        with _open_regular(path) as source:
             if os.fstat(source.fileno()).st_size > limit:
                 raise too_large(limit, str(path))
             copied = 0
@@ -210,6 +217,15 @@ def _download(path: Path, out: BinaryIO, limit: int) -> bool:
         return False
     except OSError as exc:
         raise ToolchainError(f"cannot read: {exc.strerror}", path) from None
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file (links followed): a fifo would block, a device not end."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a fifo opens at once instead of waiting for a writer
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ToolchainError("not a regular file (a fifo, device or socket)", path)
+    return os.fdopen(descriptor, "rb")
 
 
 def _read_at_most(path: Path, limit: int) -> bytes | None:
