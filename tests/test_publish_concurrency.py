@@ -243,8 +243,8 @@ def test_requests_of_a_publish_changing_one_plugin(fault_proxy, moto_endpoint, t
     tidy compares the size and SHA-1 the server reports) and its re-read of the index
     this run just wrote. The others that do not depend on each other run together: the
     claim steps with the archive step, the archive's HEAD with the GET of the package it
-    checks and the read of the archive index, tidy's two HEADs, the removal's listing of
-    claims with its read of the index.
+    checks and the read of the archive index, the release of the publish claim with tidy's
+    listing, tidy's two HEADs, the removal's listing of claims with its read of the index.
     """
     storage = open_repository(f"s3://{new_bucket(moto_endpoint)}")
     quiet = TransferProgress(io.StringIO())

@@ -480,13 +480,17 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
             as_planned = not update.written and update.before.data == plan.before.data
             if not update.written and not as_planned:
                 guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
+            outcome.index, outcome.index_written = update.after, update.written
+            if not _may_tidy(plan, outcome):
+                return outcome
+            # Our claim is gone before tidy looks for claims; tidy's listing need not wait for that.
+            _, listing = together(guard.release, lambda: storage.list(channel))
     except ToolchainError:
-        _remove_refused(plan, progress)
+        if outcome.index is None:  # refused at the index step
+            _remove_refused(plan, progress)
         raise
-    outcome.index, outcome.index_written = update.after, update.written
-    if _may_tidy(plan, outcome):
-        known = {**archived, **{s.package.filename: s.package for s in plan.staged}}
-        outcome.deleted = tidy(storage, channel, known, plan.change, progress, outcome.index)
+    known = {**archived, **{s.package.filename: s.package for s in plan.staged}}
+    outcome.deleted = tidy(storage, channel, known, plan.change, progress, (outcome.index, listing))
     return outcome
 
 
@@ -620,31 +624,30 @@ def archive(storage: Storage, channel: str, entries: list[tuple[str, dict]], for
 
 
 def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
-         progress: TransferProgress, index: Index | None = None) -> list[str]:
+         progress: TransferProgress, seen: tuple[Index, list[str]] | None = None) -> list[str]:
     """Delete the channel's unindexed packages that the archive holds and nobody will index again.
 
     That is a package older than the indexed version of its plugin id, or one of a
     plugin id this change takes out. Packages a concurrent publisher may be about to index
     (a new id, a newer version, a file its claim lists) are left alone: deletions follow
     the claims protocol (repo.publish.claims). ``known``: packages checked by this run,
-    by file name (not fetched again); ``index``: the channel's index this run just wrote
-    or found, to judge on (else it is read).
+    by file name (not fetched again); ``seen``: the channel's index this run just wrote
+    or found, and the channel's files listed after that (else both are read).
     """
-    candidates = _deletable(storage, channel, known, change, progress, index)
+    candidates = _deletable(storage, channel, known, change, progress, seen)
     return delete_unindexed(storage, channel, candidates, f"kept in {ARCHIVE}/", progress.note)
 
 
 def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
-               progress: TransferProgress, index: Index | None) -> set[str]:
-    """The packages ``tidy`` would delete, judged on ``index`` (the index as it is now by default).
+               progress: TransferProgress, seen: tuple[Index, list[str]] | None) -> set[str]:
+    """The packages ``tidy`` would delete, judged on the index ``seen`` (the index as it is now by default).
 
     Which index it is only decides what to ask for: the deletion itself keeps what the
     index names when it deletes (repo.publish.deletion).
     """
-    if index is None:
-        index, names = together(lambda: read_index(storage, channel).index, lambda: storage.list(channel))
-    else:
-        names = storage.list(channel)
+    if seen is None:
+        seen = together(lambda: read_index(storage, channel).index, lambda: storage.list(channel))
+    index, names = seen
     named = index.filenames()
 
     def deletable(name: str) -> bool:
