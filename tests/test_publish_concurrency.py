@@ -238,13 +238,14 @@ def test_a_noop_upload_checks_no_package_again_but_sees_a_local_file_that_change
 def test_requests_of_a_publish_changing_one_plugin(fault_proxy, moto_endpoint, tmp_path):
     """p0 going 1.0 -> 1.1: its archive and tidy steps ask only what they do not know already.
 
-    Before: 26 requests one after the other (plan's listing included). Gone: the tidy
-    step's GET of the archived copy (the archive step of this run checked those bytes;
-    tidy compares the size and SHA-1 the server reports) and its re-read of the index
-    this run just wrote. The others that do not depend on each other run together: the
-    claim steps with the archive step, the archive's HEAD with the GET of the package it
-    checks and the read of the archive index, the release of the publish claim with tidy's
-    listing, tidy's two HEADs, the removal's listing of claims with its read of the index.
+    Before: 27 requests one after the other. Gone: the tidy step's GET of the archived
+    copy (the archive step of this run checked those bytes; tidy compares the size and
+    SHA-1 the server reports), its re-read of the index this run just wrote, and its
+    listing (the claim step's, taken after staging, will do). The others that do not
+    depend on each other run together: the claim steps with the archive step, the
+    archive's HEAD with the GET of the package it checks and the read of the archive
+    index, the release of the publish claim with tidy's two HEADs, the removal's listing
+    of claims with its read of the index.
     """
     storage = open_repository(f"s3://{new_bucket(moto_endpoint)}")
     quiet = TransferProgress(io.StringIO())
@@ -269,12 +270,13 @@ def test_requests_of_a_publish_changing_one_plugin(fault_proxy, moto_endpoint, t
         "HEAD archive/p0-1.0.tar.bz2", "GET dev/p0-1.0.tar.bz2", "GET archive/plugins.db",  # together
         "PUT archive/p0-1.0.tar.bz2", "PUT archive/plugins.db", "PUT archive/index.html", "GET archive/plugins.db",
         "PUT dev/plugins.db", "PUT dev/index.html", "GET dev/plugins.db",  # the index, its page, the page's check
-        "DELETE dev/.claims/publish-claim",
-        "LIST dev/", "HEAD dev/p0-1.0.tar.bz2", "HEAD archive/p0-1.0.tar.bz2",  # tidy: no index read, no GET
+        "DELETE dev/.claims/publish-claim",  # with tidy's two HEADs: no listing, no index read, no GET
+        "HEAD dev/p0-1.0.tar.bz2", "HEAD archive/p0-1.0.tar.bz2",
         "PUT dev/.claims/delete-claim", "LIST dev/.claims/", "GET dev/plugins.db",
         "DELETE dev/p0-1.0.tar.bz2", "DELETE dev/.claims/delete-claim",
     ])
-    assert len(seen) == 25  # 27 before, with the plan's index read
+    assert len(seen) == 24  # 27 before, with the plan's index read
+    assert seen.count("LIST dev/") == 2  # the plan's, the claim step's (reused by tidy)
     assert "GET archive/p0-1.0.tar.bz2" not in seen and seen.count("GET dev/plugins.db") == 3
     assert outcome.archived == outcome.deleted == ["p0-1.0.tar.bz2"]
     assert check_repository(storage).problems == []

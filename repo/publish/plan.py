@@ -483,14 +483,18 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
             outcome.index, outcome.index_written = update.after, update.written
             if not _may_tidy(plan, outcome):
                 return outcome
-            # Our claim is gone before tidy looks for claims; tidy's listing need not wait for that.
-            _, listing = together(guard.release, lambda: storage.list(channel))
+            # Our claim is gone before tidy's removal looks for claims; what tidy asks first need not wait for that.
+            # The files as the claim step listed them after staging will do: one a publisher adds meanwhile is
+            # its own to tidy, one gone meanwhile is found gone.
+            known = {**archived, **{s.package.filename: s.package for s in plan.staged}}
+            seen = (outcome.index, guard.listing if guard.listing is not None else storage.list(channel))
+            _, candidates = together(guard.release, lambda: _deletable(storage, channel, known, plan.change, progress,
+                                                                      seen))
     except ToolchainError:
         if outcome.index is None:  # refused at the index step
             _remove_refused(plan, progress)
         raise
-    known = {**archived, **{s.package.filename: s.package for s in plan.staged}}
-    outcome.deleted = tidy(storage, channel, known, plan.change, progress, (outcome.index, listing))
+    outcome.deleted = delete_unindexed(storage, channel, candidates, f"kept in {ARCHIVE}/", progress.note)
     return outcome
 
 
@@ -534,6 +538,7 @@ class _Guard:
         self.plan, self.outcome, self.progress = plan, outcome, progress
         self.files = frozenset(staged.package.filename for staged in plan.staged)
         self.held: Held | None = None
+        self.listing: list[str] | None = None  # the channel's files, as last listed to check them there
 
     def hold(self) -> None:
         """P1 to P3 of the claims protocol, again if our claim got too old; before every index write attempt."""
@@ -548,7 +553,8 @@ class _Guard:
         storage, channel = self.plan.storage, self.plan.channel
         if not self.files:
             return
-        present = set(storage.list(channel))
+        self.listing = storage.list(channel)
+        present = set(self.listing)
         missing = [staged for staged in self.plan.staged if staged.package.filename not in present]
 
         def put_back(staged: Staged) -> None:
@@ -623,30 +629,17 @@ def archive(storage: Storage, channel: str, entries: list[tuple[str, dict]], for
     return packages
 
 
-def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
-         progress: TransferProgress, seen: tuple[Index, list[str]] | None = None) -> list[str]:
-    """Delete the channel's unindexed packages that the archive holds and nobody will index again.
+def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
+               progress: TransferProgress, seen: tuple[Index, list[str]]) -> set[str]:
+    """The tidy step: the channel's unindexed packages that the archive holds and nobody will index again.
 
     That is a package older than the indexed version of its plugin id, or one of a
     plugin id this change takes out. Packages a concurrent publisher may be about to index
     (a new id, a newer version, a file its claim lists) are left alone: deletions follow
-    the claims protocol (repo.publish.claims). ``known``: packages checked by this run,
-    by file name (not fetched again); ``seen``: the channel's index this run just wrote
-    or found, and the channel's files listed after that (else both are read).
+    the claims protocol (repo.publish.claims), which also keeps, when it deletes, what the
+    index names then. ``known``: packages checked by this run, by file name (not fetched
+    again); ``seen``: the channel's index this run just wrote or found, and its files.
     """
-    candidates = _deletable(storage, channel, known, change, progress, seen)
-    return delete_unindexed(storage, channel, candidates, f"kept in {ARCHIVE}/", progress.note)
-
-
-def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
-               progress: TransferProgress, seen: tuple[Index, list[str]] | None) -> set[str]:
-    """The packages ``tidy`` would delete, judged on the index ``seen`` (the index as it is now by default).
-
-    Which index it is only decides what to ask for: the deletion itself keeps what the
-    index names when it deletes (repo.publish.deletion).
-    """
-    if seen is None:
-        seen = together(lambda: read_index(storage, channel).index, lambda: storage.list(channel))
     index, names = seen
     named = index.filenames()
 
