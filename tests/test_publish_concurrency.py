@@ -12,7 +12,7 @@ from repo.publish import concurrency
 from repo.publish.address import open_repository
 from repo.publish.channel import read_index
 from repo.publish.check import check_repository
-from repo.publish.concurrency import TRANSFERS, run_all
+from repo.publish.concurrency import CONNECTIONS, TRANSFERS, run_all
 from repo.publish.plan import apply, plan_upload
 from repo.ui.progress import TransferProgress
 from tests.repo_fixtures import dev_build
@@ -130,9 +130,10 @@ def test_files_in_flight_share_one_live_display_on_a_terminal():
     assert any(re.match(r"p\d\.tar\.bz2 ", line) for line in drawn)  # the bars were drawn
 
 
-def test_the_s3_client_pools_as_many_connections_as_transfers_run(aws_env):
+def test_the_s3_client_pools_as_many_connections_as_requests_run(aws_env):
+    """Each transfer of a batch, and the archive step's two requests per package next to the claim steps."""
     storage = open_repository("s3://provd-plugins")
-    assert storage.client.meta.config.max_pool_connections == TRANSFERS
+    assert storage.client.meta.config.max_pool_connections == CONNECTIONS >= 2 * TRANSFERS + 2
 
 
 # --- a transfer failing in the middle of a concurrent batch ------------------------------------
@@ -232,3 +233,50 @@ def test_a_noop_upload_checks_no_package_again_but_sees_a_local_file_that_change
     with pytest.raises(ToolchainError, match=f"^{re.escape(str(package))}: "):
         plan_upload(storage, built / "dev")
     assert checked == [package]
+
+
+def test_requests_of_a_publish_changing_one_plugin(fault_proxy, moto_endpoint, tmp_path):
+    """p0 going 1.0 -> 1.1: its archive and tidy steps ask only what they do not know already.
+
+    Before: 27 requests one after the other. Gone: the tidy step's GET of the archived
+    copy (the archive step of this run checked those bytes; tidy compares the size and
+    SHA-1 the server reports), its re-read of the index this run just wrote, and its
+    listing (the claim step's, taken after staging, will do). The others that do not
+    depend on each other run together: the claim steps with the archive step, the
+    archive's HEAD with the GET of the package it checks and the read of the archive
+    index, the release of the publish claim with tidy's two HEADs, the removal's listing
+    of claims with its read of the index.
+    """
+    storage = open_repository(f"s3://{new_bucket(moto_endpoint)}")
+    quiet = TransferProgress(io.StringIO())
+    apply(plan_upload(storage, dev_build(tmp_path / "v1", {f"p{n}": "1.0" for n in range(4)}) / "dev"), quiet)
+    changed = dev_build(tmp_path / "v2", {"p0": "1.1", **{f"p{n}": "1.0" for n in range(1, 4)}}) / "dev"
+    fault_proxy.requests.clear()
+    outcome = apply(plan_upload(storage, changed), quiet)
+    bucket = f"/{storage.bucket}/"
+
+    def short(request: str) -> str:
+        method, path = request.split(" ", 1)
+        if "list-type" in path:
+            return f"LIST {path.split('prefix=')[1].split('&')[0].replace('%2F', '/')}"
+        path = re.sub(r"(publish|delete)-[0-9]+-[0-9a-f]+[.]json", r"\1-claim", path.split("?")[0].removeprefix(bucket))
+        return f"{method} {path}"
+
+    seen = [short(request) for request in fault_proxy.requests]
+    assert sorted(seen) == sorted([
+        "GET dev/plugins.db", "LIST dev/",  # the plan
+        "PUT dev/p0-1.1.tar.bz2",  # staged
+        "PUT dev/.claims/publish-claim", "LIST dev/.claims/", "LIST dev/",  # claimed, checked there
+        "HEAD archive/p0-1.0.tar.bz2", "GET dev/p0-1.0.tar.bz2", "GET archive/plugins.db",  # together
+        "PUT archive/p0-1.0.tar.bz2", "PUT archive/plugins.db", "PUT archive/index.html", "GET archive/plugins.db",
+        "PUT dev/plugins.db", "PUT dev/index.html", "GET dev/plugins.db",  # the index, its page, the page's check
+        "DELETE dev/.claims/publish-claim",  # with tidy's two HEADs: no listing, no index read, no GET
+        "HEAD dev/p0-1.0.tar.bz2", "HEAD archive/p0-1.0.tar.bz2",
+        "PUT dev/.claims/delete-claim", "LIST dev/.claims/", "GET dev/plugins.db",
+        "DELETE dev/p0-1.0.tar.bz2", "DELETE dev/.claims/delete-claim",
+    ])
+    assert len(seen) == 24  # 27 before, with the plan's index read
+    assert seen.count("LIST dev/") == 2  # the plan's, the claim step's (reused by tidy)
+    assert "GET archive/p0-1.0.tar.bz2" not in seen and seen.count("GET dev/plugins.db") == 3
+    assert outcome.archived == outcome.deleted == ["p0-1.0.tar.bz2"]
+    assert check_repository(storage).problems == []

@@ -87,7 +87,7 @@ def s3_client(endpoint_url: str | None = None):
     import boto3
     from botocore.config import Config
 
-    from repo.publish.concurrency import TRANSFERS
+    from repo.publish.concurrency import CONNECTIONS
 
     endpoint_from_env = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     retries = {}
@@ -95,8 +95,8 @@ def s3_client(endpoint_url: str | None = None):
         retries["mode"] = "standard"
     if "AWS_MAX_ATTEMPTS" not in os.environ:
         retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
-    # One connection for each transfer a publish runs at once (repo.publish.concurrency).
-    options = {"retries": retries, "connect_timeout": 10, "read_timeout": 60, "max_pool_connections": TRANSFERS}
+    # One connection for each request a publish runs at once (repo.publish.concurrency).
+    options = {"retries": retries, "connect_timeout": 10, "read_timeout": 60, "max_pool_connections": CONNECTIONS}
     if endpoint_from_env or endpoint_url:
         # S3-compatible servers (MinIO, Ceph, ...) generally want bucket names in the path.
         options["s3"] = {"addressing_style": "path"}

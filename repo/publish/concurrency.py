@@ -25,6 +25,9 @@ from repo.ui.progress import TransferProgress
 
 # boto3's default connection pool (max_pool_connections) holds 10 connections: as many transfers at once.
 TRANSFERS = 10
+# Requests at once, hence connections: the archive step's items make two requests each (a HEAD and a GET),
+# next to the channel's claim steps and the archive index read.
+CONNECTIONS = 2 * TRANSFERS + 2
 
 # The package checks are not thread-safe: they parse Python with ``ast``, which CPython
 # 3.11 does not make safe in two threads at once ("SystemError: AST constructor recursion
@@ -60,6 +63,11 @@ def run_all(items: Sequence[Item], work: Callable[[Item], Result], progress: Tra
         for thread in threads:
             thread.join()
     return batch.outcome()
+
+
+def together(*steps: Callable[[], object], progress: TransferProgress | None = None) -> list:
+    """Run steps that do not depend on each other at once (requests: one round trip for all); their results."""
+    return run_all(steps, lambda step: step(), progress)
 
 
 class _Batch:

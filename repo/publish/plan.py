@@ -41,7 +41,7 @@ from repo.publish.channel import (
     update_index,
 )
 from repo.publish.claims import PUBLISH, Held, released_after_failure, wait_for_deletions
-from repo.publish.concurrency import CHECKING, run_all
+from repo.publish.concurrency import CHECKING, run_all, together
 from repo.publish.deletion import delete_unindexed
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import PACKAGE_SIZE
@@ -460,12 +460,15 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     run_all(transfers, lambda staged: _stage(storage, channel, staged, progress), progress)
     outcome.transferred += [staged.package.filename for staged in transfers]
     guard = _Guard(plan, outcome, progress)
+    archived: dict[str, PackageInfo] = {}  # checked by the archive step, which found the archive holds them
 
     def before_write(current: ChannelIndex, new: Index) -> None:
-        guard.hold()
         dropped = dropped_entries(current.index, new, plan.staged)
         outcome.archived = [entry["filename"] for _, entry in dropped]
-        archive(storage, channel, dropped, plan.force, progress)
+        # The claim (on the files the index will name) and the archive (of those it stops naming) are independent.
+        _, packages = together(guard.hold, lambda: archive(storage, channel, dropped, plan.force, progress),
+                               progress=progress)
+        archived.update((package.filename, package) for package in packages)
 
     try:
         with guard:
@@ -477,13 +480,21 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
             as_planned = not update.written and update.before.data == plan.before.data
             if not update.written and not as_planned:
                 guard.put_back_missing()  # nothing to write, but an index naming a missing file is repaired
+            outcome.index, outcome.index_written = update.after, update.written
+            if not _may_tidy(plan, outcome):
+                return outcome
+            # Our claim is gone before tidy's removal looks for claims; what tidy asks first need not wait for that.
+            # The files as the claim step listed them after staging will do: one a publisher adds meanwhile is
+            # its own to tidy, one gone meanwhile is found gone.
+            known = {**archived, **{s.package.filename: s.package for s in plan.staged}}
+            seen = (outcome.index, guard.listing if guard.listing is not None else storage.list(channel))
+            _, candidates = together(guard.release, lambda: _deletable(storage, channel, known, plan.change, progress,
+                                                                      seen))
     except ToolchainError:
-        _remove_refused(plan, progress)
+        if outcome.index is None:  # refused at the index step
+            _remove_refused(plan, progress)
         raise
-    outcome.index, outcome.index_written = update.after, update.written
-    if _may_tidy(plan, outcome):
-        known = {s.package.filename: s.package for s in plan.staged}
-        outcome.deleted = tidy(storage, channel, known, plan.change, progress)
+    outcome.deleted = delete_unindexed(storage, channel, candidates, f"kept in {ARCHIVE}/", progress.note)
     return outcome
 
 
@@ -527,6 +538,7 @@ class _Guard:
         self.plan, self.outcome, self.progress = plan, outcome, progress
         self.files = frozenset(staged.package.filename for staged in plan.staged)
         self.held: Held | None = None
+        self.listing: list[str] | None = None  # the channel's files, as last listed to check them there
 
     def hold(self) -> None:
         """P1 to P3 of the claims protocol, again if our claim got too old; before every index write attempt."""
@@ -541,7 +553,8 @@ class _Guard:
         storage, channel = self.plan.storage, self.plan.channel
         if not self.files:
             return
-        present = set(storage.list(channel))
+        self.listing = storage.list(channel)
+        present = set(self.listing)
         missing = [staged for staged in self.plan.staged if staged.package.filename not in present]
 
         def put_back(staged: Staged) -> None:
@@ -577,62 +590,74 @@ def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferPro
 
 
 def archive(storage: Storage, channel: str, entries: list[tuple[str, dict]], force: bool,
-            progress: TransferProgress) -> None:
-    """Copy packages of a channel (given with their index entries) into the archive channel, check and index them."""
+            progress: TransferProgress) -> list[PackageInfo]:
+    """Copy packages of a channel (given with their index entries) into the archive channel, check and index them.
+
+    The packages, checked; the requests that do not depend on each other go together:
+    the archive's index is read while the packages are looked at, and each package is
+    fetched from the channel (to check it) while the archive is asked whether it holds it.
+    """
     def archive_one(pair: tuple[str, dict]) -> PackageInfo:
         plugin_id, entry = pair
         source, key, expected = f"{channel}/{entry['filename']}", f"{ARCHIVE}/{entry['filename']}", stat_of(entry)
-        there = storage.stat(key)
+
+        def fetched() -> PackageInfo | ToolchainError:
+            try:
+                return fetch_indexed(storage, channel, plugin_id, entry, rules=False)
+            except ToolchainError as exc:  # judged once we know whether the archive holds these bytes
+                return exc
+
+        there, package = together(lambda: storage.stat(key), fetched)
         if there == expected:
-            return fetch_indexed(storage, ARCHIVE, plugin_id, entry, rules=False)
+            # The same bytes (same size and SHA-1) as the copy just checked; without it, check the archived one.
+            return package if isinstance(package, PackageInfo) else fetch_indexed(storage, ARCHIVE, plugin_id, entry,
+                                                                                   rules=False)
         if there is not None and not force:
             raise ToolchainError(f"cannot archive {storage.url(source)}: the archive holds other bytes under "
                                  "that name (use --force to replace them)", storage.url(key))
-        package = fetch_indexed(storage, channel, plugin_id, entry, rules=False)
+        if isinstance(package, ToolchainError):
+            raise package
         storage.copy(source, key, expected)
         progress.note(f"archived {storage.url(source)} -> {storage.url(key)}")
         return package
 
-    packages = run_all(entries, archive_one, progress)
-    if packages:
-        update_index(storage, ARCHIVE, lambda current: IndexChange(add=tuple(packages)).apply(current, ARCHIVE))
+    if not entries:
+        return []
+    index, packages = together(lambda: read_index(storage, ARCHIVE), lambda: run_all(entries, archive_one, progress))
+    update_index(storage, ARCHIVE, lambda current: IndexChange(add=tuple(packages)).apply(current, ARCHIVE),
+                 known=index)
+    return packages
 
 
-def tidy(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
-         progress: TransferProgress) -> list[str]:
-    """Delete the channel's unindexed packages that the archive holds and nobody will index again.
+def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
+               progress: TransferProgress, seen: tuple[Index, list[str]]) -> set[str]:
+    """The tidy step: the channel's unindexed packages that the archive holds and nobody will index again.
 
     That is a package older than the indexed version of its plugin id, or one of a
     plugin id this change takes out. Packages a concurrent publisher may be about to index
     (a new id, a newer version, a file its claim lists) are left alone: deletions follow
-    the claims protocol (repo.publish.claims).
+    the claims protocol (repo.publish.claims), which also keeps, when it deletes, what the
+    index names then. ``known``: packages checked by this run, by file name (not fetched
+    again); ``seen``: the channel's index this run just wrote or found, and its files.
     """
-    candidates = _deletable(storage, channel, known, change, progress)
-    return delete_unindexed(storage, channel, candidates, f"kept in {ARCHIVE}/", progress.note)
-
-
-def _deletable(storage: Storage, channel: str, known: dict[str, PackageInfo], change: IndexChange,
-               progress: TransferProgress) -> set[str]:
-    """The packages ``tidy`` would delete, judged on the index as it is now."""
-    index = read_index(storage, channel).index
+    index, names = seen
     named = index.filenames()
-    deletable = set()
-    for name in storage.list(channel):
-        if not name.endswith(PACKAGE_SUFFIX) or name in named:
-            continue
+
+    def deletable(name: str) -> bool:
         key, archived = f"{channel}/{name}", f"{ARCHIVE}/{name}"
-        here = storage.stat(key)
-        if here is None or storage.stat(archived) != here:
-            continue
+        here, there = together(lambda: storage.stat(key), lambda: storage.stat(archived))
+        if here is None or there != here:
+            return False
         package = known.get(name)
-        if package is None:
+        if package is None or stat_of(package) != here:
             try:
                 package = fetch_package(storage, archived, here, rules=False)
             except ToolchainError as exc:
                 progress.note(f"left {storage.url(key)} in place: {exc}")
-                continue
+                return False
         current = index.get(package.plugin_id)
-        if (current is None and change.takes_out(package.plugin_id)) or \
-                (current is not None and Version(current["version"]) > Version(package.version)):
-            deletable.add(name)
-    return deletable
+        return (current is None and change.takes_out(package.plugin_id)) or \
+            (current is not None and Version(current["version"]) > Version(package.version))
+
+    unindexed = [name for name in names if name.endswith(PACKAGE_SUFFIX) and name not in named]
+    return {name for name, verdict in zip(unindexed, run_all(unindexed, deletable, progress)) if verdict}
