@@ -25,6 +25,7 @@ from repo.publish.channel import read_index
 from repo.publish.check import check_repository
 from repo.publish.plan import apply, plan_promote, plan_remove, plan_upload
 from repo.publish.stablesync import download_stable, plan_upload_stable
+from repo.publish.tidy import plan_tidy, tidy
 from repo.ui.progress import TransferProgress
 from tests.conftest import INV, ROOT, run_inv
 from tests.repo_fixtures import dev_build
@@ -367,6 +368,12 @@ def test_upload_stable_and_remove_raced_by_processes_leave_no_orphan(backend, ro
             answer = race([f"{address} upload-stable {folder}", f"{address} remove stable acme"])
             assert answer[1] == "done" and (answer[0] == "done" or "changed since it was downloaded" in answer[0])
             answers.append(answer[0])
+            left = packages_in(storage, "stable") - read_index(storage, "stable").index.filenames()
+            if answer[0] == "done" and left:
+                # The removal ran while upload-stable still held its claim on acme's file, and left
+                # it (the protocol): tidying, by the next publish or `inv tidy`, archives it.
+                assert left == {"acme-0.3.tar.bz2"}
+                tidy(plan_tidy(storage, "stable"), quiet())
             assert packages_in(storage, "stable") == read_index(storage, "stable").index.filenames()
             assert_consistent(storage)
     assert any(answer != "done" for answer in answers)  # the refusal, whose leftovers are the point, happened
