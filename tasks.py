@@ -485,7 +485,11 @@ def tidy(c, repo=None, channel=None, dry_run=False):
         print("dry run: nothing changed")
         return
     moved = sum(len(tidying.tidy(plan)) for plan in plans)
-    print(f"{plural(moved, 'package')} moved to the archive channel")
+    left = sum(len(plan.left) for plan in plans)
+    print(f"{plural(moved, 'package')} moved to the archive channel"
+          + (f"; {plural(left, 'file')} left in place (named above)" if left else ""))
+    if left:  # an orphan still there needs someone to look at it
+        raise Exit(code=1)
 
 
 @task(help={"repo": "local repository folder or file:// URL (default: as for upload)",

@@ -300,6 +300,35 @@ def test_tidy_moves_unindexed_packages_to_the_archive_and_names_each(release, tm
         "error: the archive channel keeps every package it received: nothing to tidy there\n"
 
 
+def test_tidy_dry_run_already_names_the_orphans_it_will_leave_and_the_run_fails_on_them(release, tmp_path):
+    repo = release.copy_repo(tmp_path / "repo")
+    storage = open_repository(repo)
+    storage.put("stable/junk-1.0.tar.bz2", b"not a tar")  # named like a package, copied there by hand
+    movable = filename(CHANGED[1], "1.1")
+    storage.put(f"stable/{movable}", (release.bumped / "_build/dev" / movable).read_bytes())
+    clash = filename(CHANGED[2], "1.1")  # the archive holds other bytes under its name
+    storage.put(f"stable/{clash}", (release.bumped / "_build/dev" / clash).read_bytes())
+    storage.put(f"archive/{clash}", (release.bumped / "_build/dev" / movable).read_bytes())
+    before = tree_of(storage)
+
+    plan = inv(release.base, "tidy", "--repo", repo, "--channel", "stable", "--dry-run")
+    assert plan.returncode == 0, plan.stderr
+    lines = plan.stdout.splitlines()
+    assert lines[0] == f"stable channel of {repo}: 3 unindexed package(s)"
+    assert lines[1].startswith("  leave    junk-1.0.tar.bz2 (not a readable bzip2 tar archive")
+    assert lines[2] == f"  leave    {clash} (archive/ holds other bytes under that name)"
+    assert lines[3].startswith(f"  archive  {movable} (")
+    assert lines[4:] == ["dry run: nothing changed"]
+    assert tree_of(storage) == before
+
+    done = inv(release.base, "tidy", "--repo", repo, "--channel", "stable")
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines()[1:4] == lines[1:4]  # the run does what the dry run said
+    assert done.stdout.splitlines()[-1] == "1 package moved to the archive channel; 2 files left in place (named above)"
+    assert done.stderr.splitlines()[-1] == f"deleted {repo}/stable/{movable} (moved to archive/)"
+    assert {"junk-1.0.tar.bz2", clash} <= set(storage.list("stable")) and movable not in storage.list("stable")
+
+
 def test_validate_says_it_too_and_strict_fails_on_it(release, tmp_path):
     repo = release.copy_repo(tmp_path / "repo")
     quiet_config = tmp_path / "invoke.yaml"  # the generated plugins' other warnings, silenced
