@@ -329,6 +329,27 @@ def test_tidy_dry_run_already_names_the_orphans_it_will_leave_and_the_run_fails_
     assert {"junk-1.0.tar.bz2", clash} <= set(storage.list("stable")) and movable not in storage.list("stable")
 
 
+def test_upload_stable_from_a_stale_mirror_is_refused_before_it_sends_anything(release, tmp_path):
+    repo = release.copy_repo(tmp_path / "repo")
+    storage = open_repository(repo)
+    build_dir = tmp_path / "b"
+    assert inv(release.base, "download-stable", "--repo", repo, "--build-dir", str(build_dir)).returncode == 0
+    added = filename(CHANGED[0], "1.1")
+    shutil.copy(release.bumped / "_build/dev" / added, build_dir / "stable")
+    # Someone promotes meanwhile.
+    apply(plan_upload(storage, release.bumped / "_build/dev"), quiet())
+    apply(plan_promote(storage, "dev", "stable", [CHANGED[1]]), quiet())
+    before = tree_of(storage)
+
+    for dry_run in (["--dry-run"], []):
+        refused = inv(release.base, "upload-stable", "--repo", repo, "--build-dir", str(build_dir), *dry_run)
+        assert refused.returncode == 1
+        assert refused.stdout == ""
+        assert refused.stderr == f"error: {repo}/stable/plugins.db: changed since it was downloaded: run " \
+                                 "`inv download-stable` again and redo your changes\n"  # nothing uploaded first
+        assert tree_of(storage) == before
+
+
 def test_validate_says_it_too_and_strict_fails_on_it(release, tmp_path):
     repo = release.copy_repo(tmp_path / "repo")
     quiet_config = tmp_path / "invoke.yaml"  # the generated plugins' other warnings, silenced
