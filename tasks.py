@@ -437,6 +437,9 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
 @reports_errors
 def diff(c, from_, to, repo=None, plugin_id=None, summary=False, verbose=False, json=False):
     """What promoting FROM into TO would change, per plugin id: new, upgraded, models, descriptions."""
+    if summary and json:
+        raise ToolchainError("--summary prints the counts line of the text; the JSON lists every plugin id "
+                             "(use one or the other)")
     storage = _repository(c, repo)
     source, target = read_index(storage, check_channel(from_)), read_index(storage, check_channel(to))
     if source.data is None and target.data is None:

@@ -244,6 +244,10 @@ def test_diff_summary_and_id_filters(release, tmp_path):
         ["wazo-snom-v000", *[f"wazo-yealink-v01{n}" for n in range(10)]]
     counted = inv(release.base, "diff", "--repo", repo, "--summary", "dev", "stable", "wazo-cisco-*")
     assert counted.stdout == "promoting dev into stable: 32 new, 0 unchanged\n"
+    both = inv(release.base, "diff", "--repo", repo, "--summary", "--json", "dev", "stable")
+    assert (both.returncode, both.stdout) == (1, "")  # not the whole document, as if --summary were not there
+    assert both.stderr == "error: --summary prints the counts line of the text; the JSON lists every plugin id " \
+                          "(use one or the other)\n"
     missing = inv(release.base, "diff", "--repo", repo, "dev", "stable", "wazo-nokia-*")
     assert missing.returncode == 1
     assert missing.stderr == f"error: {repo}: pattern 'wazo-nokia-*' matches no plugin id in the dev or stable " \
