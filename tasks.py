@@ -481,7 +481,11 @@ def tidy(c, repo=None, channel=None, dry_run=False):
     from repo.publish import tidy as tidying
 
     storage = _repository(c, repo)
-    plans = [tidying.plan_tidy(storage, name) for name in ((channel,) if channel else tidying.TIDIED)]
+    channels = (channel,) if channel else tidying.TIDIED
+    plans = [tidying.plan_tidy(storage, name) for name in channels]
+    if not any(plan.indexed or plan.orphans for plan in plans):  # a mistyped --repo: not "all tidy"
+        raise ToolchainError(f"nothing published to the {' or the '.join(channels)} channel yet (no {INDEX_NAME})",
+                             storage.url())
     for plan in plans:
         print_lines(plan.lines())
     if dry_run:

@@ -183,6 +183,31 @@ def test_promote_by_glob_then_changed_then_all(release, tmp_path):
         "error: name the plugin ids to promote (or --all, --changed)\n"
 
 
+def test_a_mistyped_repository_is_an_error_not_nothing_to_promote_or_tidy(release, tmp_path):
+    """As for `inv list` and `inv diff`: a wrong --repo (an S3 prefix typo) must not pass for an empty channel."""
+    wrong = str(tmp_path / "no-such-repo")
+    for selected in (["--changed"], ["--all"], ["wazo-snom-*"]):
+        done = inv(release.base, "promote", "--repo", wrong, *selected)
+        assert (done.returncode, done.stdout) == (1, ""), done.stdout
+        assert done.stderr == f"error: {wrong}/dev/plugins.db: nothing published to the dev channel yet (no " \
+                              "plugins.db)\n"
+    for channel in ([], ["--channel", "stable"]):
+        done = inv(release.base, "tidy", "--repo", wrong, "--dry-run", *channel)
+        assert (done.returncode, done.stdout) == (1, ""), done.stdout
+        where = "dev or the stable channel" if not channel else "stable channel"
+        assert done.stderr == f"error: {wrong}: nothing published to the {where} yet (no plugins.db)\n"
+    assert not Path(wrong).exists()
+
+    # A channel without an index but with packages (a first publish killed before its index write) is tidied.
+    storage = open_repository(str(tmp_path / "half"))
+    data = (release.base / "_build/dev" / filename(CHANGED[0])).read_bytes()
+    storage.put(f"dev/{filename(CHANGED[0])}", data)
+    half = inv(release.base, "tidy", "--repo", str(tmp_path / "half"), "--dry-run")
+    assert half.returncode == 0, half.stderr
+    assert half.stdout.splitlines()[:2] == [f"dev channel of {tmp_path / 'half'}: 1 unindexed package(s)",
+                                            f"  archive  {filename(CHANGED[0])} ({len(data)} bytes, then delete it from dev/)"]
+
+
 # --- output size -----------------------------------------------------------------------------
 
 def test_publishing_commands_print_what_changes_and_one_line_for_the_rest(release, tmp_path):

@@ -35,6 +35,7 @@ class TidyPlan:
     claimed: set[str] = field(default_factory=set)  # orphans a publish in progress claims: left alone
     packages: dict[str, PackageInfo] = field(default_factory=dict)  # orphans read as packages: to archive
     left: dict[str, str] = field(default_factory=dict)  # orphans that cannot be moved, and why: left in place
+    indexed: bool = True  # whether the channel has an index at all
 
     def lines(self) -> list[str]:
         lines = [f"{self.channel} channel of {self.storage.url()}: {len(self.orphans)} unindexed package(s)"]
@@ -55,7 +56,8 @@ def plan_tidy(storage: Storage, channel: str) -> TidyPlan:
     if check_channel(channel) not in TIDIED:
         raise ToolchainError(f"the {channel} channel keeps every package it received: nothing to tidy there")
     plan = TidyPlan(storage, channel)
-    named = read_index(storage, channel).index.filenames()
+    current = read_index(storage, channel)
+    plan.indexed, named = current.data is not None, current.index.filenames()
     for name in storage.list(channel):
         if name.endswith(PACKAGE_SUFFIX) and name not in named:
             stat = storage.stat(f"{channel}/{name}")
