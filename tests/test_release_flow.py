@@ -198,6 +198,16 @@ def test_a_mistyped_repository_is_an_error_not_nothing_to_promote_or_tidy(releas
         assert done.stderr == f"error: {wrong}: nothing published to the {where} yet (no plugins.db)\n"
     assert not Path(wrong).exists()
 
+    mirror = tmp_path / "b/stable"  # a mirror of stable, downloaded before
+    mirror.mkdir(parents=True)
+    shutil.copy(release.base / "_build/dev" / filename(CHANGED[0]), mirror)
+    for dry_run in (["--dry-run"], []):
+        done = inv(release.base, "download-stable", "--repo", wrong, "--build-dir", str(tmp_path / "b"), *dry_run)
+        assert (done.returncode, done.stdout) == (1, ""), done.stdout  # not "delete" every package of the mirror
+        assert done.stderr == f"error: {wrong}: nothing published to the dev or the stable channel yet (no " \
+                              "plugins.db)\n"
+    assert [path.name for path in mirror.iterdir()] == [filename(CHANGED[0])]
+
     # A channel without an index but with packages (a first publish killed before its index write) is tidied.
     storage = open_repository(str(tmp_path / "half"))
     data = (release.base / "_build/dev" / filename(CHANGED[0])).read_bytes()

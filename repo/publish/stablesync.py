@@ -70,6 +70,9 @@ def plan_download(storage: Storage, stable_dir: Path) -> Mirror:
             mirror.download.append((plugin_id, entry))
     if stable_dir.is_dir():
         mirror.delete = sorted(p.name for p in stable_dir.glob(f"*{PACKAGE_SUFFIX}") if p.name not in index.filenames())
+    if mirror.delete and mirror.current.data is None and read_index(storage, "dev").data is None:
+        # Nothing published at all (a mistyped --repo): mirroring it would delete every local package.
+        raise ToolchainError(f"nothing published to the dev or the stable channel yet (no {INDEX_NAME})", storage.url())
     return mirror
 
 
