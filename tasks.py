@@ -437,6 +437,9 @@ def list_(c, repo=None, channel="stable", model=None, json=False):
 @reports_errors
 def diff(c, from_, to, repo=None, plugin_id=None, summary=False, verbose=False, json=False):
     """What promoting FROM into TO would change, per plugin id: new, upgraded, models, descriptions."""
+    if summary and json:
+        raise ToolchainError("--summary prints the counts line of the text; the JSON lists every plugin id "
+                             "(use one or the other)")
     storage = _repository(c, repo)
     source, target = read_index(storage, check_channel(from_)), read_index(storage, check_channel(to))
     if source.data is None and target.data is None:
@@ -478,14 +481,22 @@ def tidy(c, repo=None, channel=None, dry_run=False):
     from repo.publish import tidy as tidying
 
     storage = _repository(c, repo)
-    plans = [tidying.plan_tidy(storage, name) for name in ((channel,) if channel else tidying.TIDIED)]
+    channels = (channel,) if channel else tidying.TIDIED
+    plans = [tidying.plan_tidy(storage, name) for name in channels]
+    if not any(plan.indexed or plan.orphans for plan in plans):  # a mistyped --repo: not "all tidy"
+        raise ToolchainError(f"nothing published to the {' or the '.join(channels)} channel yet (no {INDEX_NAME})",
+                             storage.url())
     for plan in plans:
         print_lines(plan.lines())
     if dry_run:
         print("dry run: nothing changed")
         return
     moved = sum(len(tidying.tidy(plan)) for plan in plans)
-    print(f"{plural(moved, 'package')} moved to the archive channel")
+    left = sum(len(plan.left) for plan in plans)
+    print(f"{plural(moved, 'package')} moved to the archive channel"
+          + (f"; {plural(left, 'file')} left in place (named above)" if left else ""))
+    if left:  # an orphan still there needs someone to look at it
+        raise Exit(code=1)
 
 
 @task(help={"repo": "local repository folder or file:// URL (default: as for upload)",

@@ -183,6 +183,41 @@ def test_promote_by_glob_then_changed_then_all(release, tmp_path):
         "error: name the plugin ids to promote (or --all, --changed)\n"
 
 
+def test_a_mistyped_repository_is_an_error_not_nothing_to_promote_or_tidy(release, tmp_path):
+    """As for `inv list` and `inv diff`: a wrong --repo (an S3 prefix typo) must not pass for an empty channel."""
+    wrong = str(tmp_path / "no-such-repo")
+    for selected in (["--changed"], ["--all"], ["wazo-snom-*"]):
+        done = inv(release.base, "promote", "--repo", wrong, *selected)
+        assert (done.returncode, done.stdout) == (1, ""), done.stdout
+        assert done.stderr == f"error: {wrong}/dev/plugins.db: nothing published to the dev channel yet (no " \
+                              "plugins.db)\n"
+    for channel in ([], ["--channel", "stable"]):
+        done = inv(release.base, "tidy", "--repo", wrong, "--dry-run", *channel)
+        assert (done.returncode, done.stdout) == (1, ""), done.stdout
+        where = "dev or the stable channel" if not channel else "stable channel"
+        assert done.stderr == f"error: {wrong}: nothing published to the {where} yet (no plugins.db)\n"
+    assert not Path(wrong).exists()
+
+    mirror = tmp_path / "b/stable"  # a mirror of stable, downloaded before
+    mirror.mkdir(parents=True)
+    shutil.copy(release.base / "_build/dev" / filename(CHANGED[0]), mirror)
+    for dry_run in (["--dry-run"], []):
+        done = inv(release.base, "download-stable", "--repo", wrong, "--build-dir", str(tmp_path / "b"), *dry_run)
+        assert (done.returncode, done.stdout) == (1, ""), done.stdout  # not "delete" every package of the mirror
+        assert done.stderr == f"error: {wrong}: nothing published to the dev or the stable channel yet (no " \
+                              "plugins.db)\n"
+    assert [path.name for path in mirror.iterdir()] == [filename(CHANGED[0])]
+
+    # A channel without an index but with packages (a first publish killed before its index write) is tidied.
+    storage = open_repository(str(tmp_path / "half"))
+    data = (release.base / "_build/dev" / filename(CHANGED[0])).read_bytes()
+    storage.put(f"dev/{filename(CHANGED[0])}", data)
+    half = inv(release.base, "tidy", "--repo", str(tmp_path / "half"), "--dry-run")
+    assert half.returncode == 0, half.stderr
+    assert half.stdout.splitlines()[:2] == [f"dev channel of {tmp_path / 'half'}: 1 unindexed package(s)",
+                                            f"  archive  {filename(CHANGED[0])} ({len(data)} bytes, then delete it from dev/)"]
+
+
 # --- output size -----------------------------------------------------------------------------
 
 def test_publishing_commands_print_what_changes_and_one_line_for_the_rest(release, tmp_path):
@@ -244,6 +279,10 @@ def test_diff_summary_and_id_filters(release, tmp_path):
         ["wazo-snom-v000", *[f"wazo-yealink-v01{n}" for n in range(10)]]
     counted = inv(release.base, "diff", "--repo", repo, "--summary", "dev", "stable", "wazo-cisco-*")
     assert counted.stdout == "promoting dev into stable: 32 new, 0 unchanged\n"
+    both = inv(release.base, "diff", "--repo", repo, "--summary", "--json", "dev", "stable")
+    assert (both.returncode, both.stdout) == (1, "")  # not the whole document, as if --summary were not there
+    assert both.stderr == "error: --summary prints the counts line of the text; the JSON lists every plugin id " \
+                          "(use one or the other)\n"
     missing = inv(release.base, "diff", "--repo", repo, "dev", "stable", "wazo-nokia-*")
     assert missing.returncode == 1
     assert missing.stderr == f"error: {repo}: pattern 'wazo-nokia-*' matches no plugin id in the dev or stable " \
@@ -298,6 +337,56 @@ def test_tidy_moves_unindexed_packages_to_the_archive_and_names_each(release, tm
     assert set(storage.list("stable")) - {"plugins.db", "index.html"} == read_index(storage, "stable").index.filenames()
     assert inv(release.base, "tidy", "--repo", repo, "--channel", "archive").stderr == \
         "error: the archive channel keeps every package it received: nothing to tidy there\n"
+
+
+def test_tidy_dry_run_already_names_the_orphans_it_will_leave_and_the_run_fails_on_them(release, tmp_path):
+    repo = release.copy_repo(tmp_path / "repo")
+    storage = open_repository(repo)
+    storage.put("stable/junk-1.0.tar.bz2", b"not a tar")  # named like a package, copied there by hand
+    movable = filename(CHANGED[1], "1.1")
+    storage.put(f"stable/{movable}", (release.bumped / "_build/dev" / movable).read_bytes())
+    clash = filename(CHANGED[2], "1.1")  # the archive holds other bytes under its name
+    storage.put(f"stable/{clash}", (release.bumped / "_build/dev" / clash).read_bytes())
+    storage.put(f"archive/{clash}", (release.bumped / "_build/dev" / movable).read_bytes())
+    before = tree_of(storage)
+
+    plan = inv(release.base, "tidy", "--repo", repo, "--channel", "stable", "--dry-run")
+    assert plan.returncode == 0, plan.stderr
+    lines = plan.stdout.splitlines()
+    assert lines[0] == f"stable channel of {repo}: 3 unindexed package(s)"
+    assert lines[1].startswith("  leave    junk-1.0.tar.bz2 (not a readable bzip2 tar archive")
+    assert lines[2] == f"  leave    {clash} (archive/ holds other bytes under that name)"
+    assert lines[3].startswith(f"  archive  {movable} (")
+    assert lines[4:] == ["dry run: nothing changed"]
+    assert tree_of(storage) == before
+
+    done = inv(release.base, "tidy", "--repo", repo, "--channel", "stable")
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines()[1:4] == lines[1:4]  # the run does what the dry run said
+    assert done.stdout.splitlines()[-1] == "1 package moved to the archive channel; 2 files left in place (named above)"
+    assert done.stderr.splitlines()[-1] == f"deleted {repo}/stable/{movable} (moved to archive/)"
+    assert {"junk-1.0.tar.bz2", clash} <= set(storage.list("stable")) and movable not in storage.list("stable")
+
+
+def test_upload_stable_from_a_stale_mirror_is_refused_before_it_sends_anything(release, tmp_path):
+    repo = release.copy_repo(tmp_path / "repo")
+    storage = open_repository(repo)
+    build_dir = tmp_path / "b"
+    assert inv(release.base, "download-stable", "--repo", repo, "--build-dir", str(build_dir)).returncode == 0
+    added = filename(CHANGED[0], "1.1")
+    shutil.copy(release.bumped / "_build/dev" / added, build_dir / "stable")
+    # Someone promotes meanwhile.
+    apply(plan_upload(storage, release.bumped / "_build/dev"), quiet())
+    apply(plan_promote(storage, "dev", "stable", [CHANGED[1]]), quiet())
+    before = tree_of(storage)
+
+    for dry_run in (["--dry-run"], []):
+        refused = inv(release.base, "upload-stable", "--repo", repo, "--build-dir", str(build_dir), *dry_run)
+        assert refused.returncode == 1
+        assert refused.stdout == ""
+        assert refused.stderr == f"error: {repo}/stable/plugins.db: changed since it was downloaded: run " \
+                                 "`inv download-stable` again and redo your changes\n"  # nothing uploaded first
+        assert tree_of(storage) == before
 
 
 def test_validate_says_it_too_and_strict_fails_on_it(release, tmp_path):

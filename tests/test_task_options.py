@@ -96,6 +96,8 @@ def test_short_flags_work_as_documented(tmp_path):
     (tmp_path / "plugins/acme/build.py").write_text("")
     done = run_inv("validate", "-p", "plugins", "-s", "nothing-like-this", cwd=tmp_path)
     assert done.returncode == 1 and "'nothing-like-this'" in done.stderr, done.stderr
+    (tmp_path / "repo/dev").mkdir(parents=True)
+    (tmp_path / "repo/dev/plugins.db").write_text("{}")  # a dev channel with nothing in it
     done = run_inv("promote", "-r", str(tmp_path / "repo"), "-d", "-f", "acme", cwd=tmp_path)
     # acme looked up in the dev channel: -f did not take it for --from (before: "unknown channel 'acme'")
     assert done.returncode == 1 and "no plugin 'acme' in the dev channel" in done.stderr, done.stderr

@@ -108,11 +108,15 @@ class IndexChange:
     remove: frozenset[str] = frozenset()
     base: str | None = None  # set: the index becomes exactly ``add``, if still the one with this SHA-1
 
+    def check_base(self, current: ChannelIndex, where: str) -> None:
+        """Refuse ``current`` unless it is still the index this change was made from (when it says one)."""
+        if self.base is not None and (current.sha1 or ABSENT) != self.base:
+            raise ToolchainError("changed since it was downloaded: run `inv download-stable` again and "
+                                 "redo your changes", where)
+
     def apply(self, current: ChannelIndex, where: str) -> Index:
         if self.base is not None:
-            if (current.sha1 or ABSENT) != self.base:
-                raise ToolchainError("changed since it was downloaded: run `inv download-stable` again and "
-                                     "redo your changes", where)
+            self.check_base(current, where)
             return Index.from_packages(self.add)
         new = Index(dict(current.index.items()))
         for plugin_id in self.remove:

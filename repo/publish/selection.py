@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 
 from repo.catalog.indexdiff import NEW, UPGRADE, diff_indexes
 from repo.errors import ToolchainError
-from repo.package.index import Index
+from repo.package.index import INDEX_NAME, Index
 from repo.publish.channel import check_channel, index_key, read_index
 from repo.publish.storage import Storage
 
@@ -52,5 +52,8 @@ def select_promoted(storage: Storage, source: str, dest: str, patterns: Sequence
     """``promoted_ids`` on the channels' current indexes; naming nothing to select is an error."""
     if not (patterns or every or changed):
         raise ToolchainError("name the plugin ids to promote (or --all, --changed)")
-    return promoted_ids(read_index(storage, check_channel(source)).index, read_index(storage, check_channel(dest)).index,
-                        source, patterns, every, changed, storage.url(index_key(source)))
+    current, target = read_index(storage, check_channel(source)), read_index(storage, check_channel(dest))
+    if current.data is None:  # a mistyped --repo must not pass for an empty channel
+        raise ToolchainError(f"nothing published to the {source} channel yet (no {INDEX_NAME})",
+                             storage.url(index_key(source)))
+    return promoted_ids(current.index, target.index, source, patterns, every, changed, storage.url(index_key(source)))

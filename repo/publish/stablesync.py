@@ -16,7 +16,7 @@ from repo.fileutil import sha1_file, write_atomic
 from repo.package.archive import PackageInfo
 from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
-from repo.publish.channel import ChannelIndex, read_index
+from repo.publish.channel import ChannelIndex, index_key, read_index
 from repo.publish.concurrency import CHECKING, run_all
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.plan import (
@@ -70,6 +70,9 @@ def plan_download(storage: Storage, stable_dir: Path) -> Mirror:
             mirror.download.append((plugin_id, entry))
     if stable_dir.is_dir():
         mirror.delete = sorted(p.name for p in stable_dir.glob(f"*{PACKAGE_SUFFIX}") if p.name not in index.filenames())
+    if mirror.delete and mirror.current.data is None and read_index(storage, "dev").data is None:
+        # Nothing published at all (a mistyped --repo): mirroring it would delete every local package.
+        raise ToolchainError(f"nothing published to the dev or the stable channel yet (no {INDEX_NAME})", storage.url())
     return mirror
 
 
@@ -106,6 +109,9 @@ def plan_upload_stable(storage: Storage, stable_dir: Path, force: bool = False) 
     index = Index.from_packages(packages)
     chosen = [p for p in packages if p.filename in index.filenames()]
     plan = plan_publish(storage, STABLE, [(p, stable_dir / p.filename) for p in chosen], force, base=base, view=view)
+    # Refused now, before anything is sent, if stable changed since the download (the index's
+    # compare-and-swap still refuses a change made while the packages go up).
+    plan.change.check_base(plan.before, storage.url(index_key(STABLE)))
     plan.notes += [f"{p.filename} not published: {stable_dir} has the newer "
                    f"{p.plugin_id} {index.get(p.plugin_id)['version']}" for p in packages if p not in chosen]
     return plan

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from repo.errors import ToolchainError
+from repo.package.archive import PackageInfo
 from repo.package.index import entry_for
 from repo.publish.channel import check_channel, read_index
 from repo.publish.claims import PUBLISH, list_claims
@@ -32,12 +33,17 @@ class TidyPlan:
     orphans: dict[str, Stat] = field(default_factory=dict)  # file name -> its size and SHA-1
     archived: set[str] = field(default_factory=set)  # orphans the archive holds with the same bytes
     claimed: set[str] = field(default_factory=set)  # orphans a publish in progress claims: left alone
+    packages: dict[str, PackageInfo] = field(default_factory=dict)  # orphans read as packages: to archive
+    left: dict[str, str] = field(default_factory=dict)  # orphans that cannot be moved, and why: left in place
+    indexed: bool = True  # whether the channel has an index at all
 
     def lines(self) -> list[str]:
         lines = [f"{self.channel} channel of {self.storage.url()}: {len(self.orphans)} unindexed package(s)"]
         for name, stat in sorted(self.orphans.items()):
             if name in self.claimed:
                 lines.append(f"  {'leave':<8} {name} (a publish in progress claims it)")
+            elif name in self.left:
+                lines.append(f"  {'leave':<8} {name} ({self.left[name]})")
             elif name in self.archived:
                 lines.append(f"  {'delete':<8} {name} ({format_bytes(stat.size)}, {ARCHIVE}/ has the same bytes)")
             else:
@@ -50,7 +56,8 @@ def plan_tidy(storage: Storage, channel: str) -> TidyPlan:
     if check_channel(channel) not in TIDIED:
         raise ToolchainError(f"the {channel} channel keeps every package it received: nothing to tidy there")
     plan = TidyPlan(storage, channel)
-    named = read_index(storage, channel).index.filenames()
+    current = read_index(storage, channel)
+    plan.indexed, named = current.data is not None, current.index.filenames()
     for name in storage.list(channel):
         if name.endswith(PACKAGE_SUFFIX) and name not in named:
             stat = storage.stat(f"{channel}/{name}")
@@ -59,7 +66,19 @@ def plan_tidy(storage: Storage, channel: str) -> TidyPlan:
     if plan.orphans:
         claims = [claim for claim in list_claims(storage, channel) if claim.kind == PUBLISH and not claim.expired()]
         plan.claimed = {name for name in plan.orphans if any(claim.covers(name) for claim in claims)}
-        plan.archived = {name for name, stat in plan.orphans.items() if storage.stat(f"{ARCHIVE}/{name}") == stat}
+        # Each one read now, so that the dry run already says which orphans cannot be moved (they are few).
+        for name in sorted(set(plan.orphans) - plan.claimed):
+            there = storage.stat(f"{ARCHIVE}/{name}")
+            if there == plan.orphans[name]:
+                plan.archived.add(name)
+                continue
+            if there is not None:
+                plan.left[name] = f"{ARCHIVE}/ holds other bytes under that name"
+                continue
+            try:
+                plan.packages[name] = fetch_package(storage, f"{channel}/{name}", plan.orphans[name], rules=False)
+            except ToolchainError as exc:
+                plan.left[name] = exc.message
     return plan
 
 
@@ -68,14 +87,12 @@ def tidy(plan: TidyPlan, progress: TransferProgress | None = None) -> list[str]:
     progress = progress or TransferProgress()
     storage, channel = plan.storage, plan.channel
     movable = plan.archived - plan.claimed
-    for name, stat in sorted(plan.orphans.items()):
-        if name in plan.archived or name in plan.claimed:
-            continue
+    for name, package in sorted(plan.packages.items()):
         try:
-            package = fetch_package(storage, f"{channel}/{name}", stat, rules=False)
             archive(storage, channel, [(package.plugin_id, entry_for(package))], False, progress)
         except ToolchainError as exc:
-            progress.note(f"left {storage.url(f'{channel}/{name}')} in place: {exc}")
+            plan.left[name] = exc.message
+            progress.note(f"left {storage.url(f'{channel}/{name}')} in place: {exc.message}")
             continue
         movable.add(name)
     # The claims protocol decides again, at deletion time, what a publish claims or the index names.
