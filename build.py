@@ -38,7 +38,7 @@ from repo.build.selectors import folder_matches, folder_name, matching_targets
 from repo.build.commands import builtin_commands
 from repo.build.packaging import packed, source_date_epoch
 from repo.errors import ToolchainError
-from repo.fileutil import sha1_file, write_atomic
+from repo.fileutil import has_bytes, sha1_file, write_atomic
 from repo.package.archive import PackageInfo
 from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
@@ -471,8 +471,7 @@ def _target_key(target: Target, inputs_digest: str, fingerprint: str, mtime: int
 
 def _still_there(package: PackageInfo, dev_dir: Path, tree: Path) -> bool:
     path = dev_dir / package.filename
-    return (tree / "plugin-info").is_file() and path.is_file() \
-        and path.stat().st_size == package.dsize and sha1_file(path) == package.sha1sum
+    return (tree / "plugin-info").is_file() and has_bytes(path, package.dsize, package.sha1sum)
 
 
 def _running(targets: list[Target], work: Callable[..., _Outcome], args: tuple, jobs: int | None):

@@ -53,6 +53,7 @@ SELECTOR_HELP = ("build plugin folder name, plugin:target, plugin id, or a glob 
                  "bare words after the task work too)")
 FORCE_HELP = "replace a published file that has different bytes under the same name"
 VERBOSE_HELP = "list every package, not only what changes (the rest is one summary line)"
+JOBS_HELP = "parallel targets (default: number of CPUs)"
 AGAINST_HELP = ("repository whose published versions the packages are compared with (default: $PROVD_REPO, "
                 "provd.repo; none: no comparison); unreadable: an error (a configured one: a warning)")
 
@@ -62,7 +63,7 @@ AGAINST_HELP = ("repository whose published versions the packages are compared w
     help={
         "plugins-dir": PLUGINS_HELP,
         "build-dir": "output folder (default: provd.build_dir, else _build): plugins/, dev/ and dev/plugins.db",
-        "jobs": "parallel targets (default: number of CPUs)",
+        "jobs": JOBS_HELP,
         "selector": SELECTOR_HELP,
         "verbose": "print full tracebacks of failed targets",
         "against": AGAINST_HELP,
@@ -189,7 +190,7 @@ def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_r
         "strict": "fail on warnings too (silenced ones excepted)",
         "firmware-dir": "folder holding the firmware files pkgs.db describes (default: "
                         "<plugins-dir>/_firmwares/<vendor>/ of each build plugin)",
-        "jobs": "parallel targets (default: number of CPUs)",
+        "jobs": JOBS_HELP,
         "provd": "also load each plugin in the real provd (entry.py executed, pkgs.db parsed); needs provd",
         "selector": SELECTOR_HELP,
         "against": AGAINST_HELP,

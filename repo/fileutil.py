@@ -51,6 +51,11 @@ def sha1_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def has_bytes(path: Path, size: int, sha1: str) -> bool:
+    """Whether ``path`` is a regular file of ``size`` bytes with SHA-1 ``sha1`` (the size first: cheap)."""
+    return path.is_file() and path.stat().st_size == size and sha1_file(path) == sha1
+
+
 def read_file(path: str | os.PathLike) -> bytes:
     """A file's bytes, or a ToolchainError naming it."""
     try:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo.errors import ToolchainError
-from repo.fileutil import read_file, sha1_file
+from repo.fileutil import has_bytes, read_file
 from repo.package.archive import PackageInfo, read_package
 from repo.package.checks import inspect_package, inspect_package_stream
 from repo.package.index import INDEX_NAME, Index, entry_for, package_mismatch
@@ -327,7 +327,7 @@ def local_packages(packages_dir: Path, published: ChannelView | None = None) -> 
 
 def _has_bytes(path: Path, expected: Stat) -> bool:
     try:
-        return path.stat().st_size == expected.size and sha1_file(path) == expected.sha1
+        return has_bytes(path, expected.size, expected.sha1)
     except OSError:
         return False  # checking it says what is wrong
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo.errors import ToolchainError
-from repo.fileutil import sha1_file, write_atomic
+from repo.fileutil import has_bytes, write_atomic
 from repo.package.archive import PackageInfo
 from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
@@ -64,7 +64,7 @@ def plan_download(storage: Storage, stable_dir: Path) -> Mirror:
     index = mirror.current.index
     for plugin_id, entry in index.items():
         path = stable_dir / entry["filename"]
-        if path.is_file() and Stat(path.stat().st_size, sha1_file(path)) == stat_of(entry):
+        if has_bytes(path, entry["dsize"], entry["sha1sum"]):
             mirror.keep.append(entry["filename"])
         else:
             mirror.download.append((plugin_id, entry))
