@@ -29,16 +29,17 @@ from repo.build import buildfolder
 from repo.build.buildcache import (
     BuildCache,
     Failure,
+    checks_fingerprint,
     files_state,
     from_the_machine,
-    toolchain_fingerprint,
     tree_digest,
 )
-from repo.build.selectors import folder_matches, folder_name, matching_targets
 from repo.build.commands import builtin_commands
 from repo.build.packaging import packed, source_date_epoch
+from repo.build.selectors import folder_matches, folder_name, matching_targets
 from repo.errors import ToolchainError
 from repo.fileutil import has_bytes, sha1_file, write_atomic
+from repo.package import verdicts
 from repo.package.archive import PackageInfo
 from repo.package.checks import inspect_package
 from repo.package.index import INDEX_NAME, Index
@@ -380,9 +381,7 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
     dev_dir.mkdir(parents=True, exist_ok=True)
     cache = BuildCache(build_dir)
     mtime = source_date_epoch()
-    # The package bounds an operator set (PROVD_MAX_*) decide whether a target is refused.
-    fingerprint = toolchain_fingerprint() + "".join(
-        f"|{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("PROVD_MAX_"))
+    fingerprint = checks_fingerprint()
     inputs = {p.name: _inputs_digest(p) for p in plugins if any(t in targets for t in p.targets.values())}
 
     keys, outcomes, to_build, failed_before = {}, {}, [], []
@@ -441,6 +440,9 @@ def build(plugins_dir: Path, build_dir: Path, selectors: Sequence[str] = (), job
         _forget_removed(build_dir, set(outcomes), cache)
     index, live = _assemble_index(dev_dir, outcomes, cache, result, None if selectors else set(outcomes))
     cache.save(live)
+    # Packed from a tree validated just now: the checks of an upload have nothing to add. (Not the packages
+    # reused by their cache record: the build folder may come from elsewhere, its records with it.)
+    verdicts.record([outcomes[target.pg_id].package for target in result.built])
     result.index_path = dev_dir / INDEX_NAME
     data = index.to_bytes()
     if not result.index_path.exists() or result.index_path.read_bytes() != data:
@@ -482,6 +484,7 @@ def _running(targets: list[Target], work: Callable[..., _Outcome], args: tuple, 
     if not targets:  # nothing changed: no pool to import or start
         return contextlib.nullcontext(iter(()))
     import jinja2  # noqa: F401 (every worker needs them: imported once, before they fork)
+
     import repo.validation.builtplugin  # noqa: F401
     from repo.build.scheduler import Job, folder_size, running
 

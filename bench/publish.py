@@ -38,6 +38,7 @@ from timing import timed  # noqa: E402
 from repo.build import buildfolder  # noqa: E402
 from repo.build.packaging import pack  # noqa: E402
 from repo.fileutil import write_atomic  # noqa: E402
+from repo.package import verdicts  # noqa: E402
 from repo.package.checks import inspect_package  # noqa: E402
 from repo.package.index import INDEX_NAME, Index  # noqa: E402
 
@@ -72,6 +73,7 @@ def make_packages(dev: Path, count: int, bump: int = 0) -> None:
         (tree / "data.bin").write_bytes(rng.randbytes(700_000 if n % 18 == 17 else 12_000))  # does not compress
         packages.append(inspect_package(pack(tree, f"bench-{n}", dev, 0), built_here=True))
     write_atomic(dev / INDEX_NAME, Index.from_packages(packages).to_bytes())
+    verdicts.record(packages)  # as `inv build` does for what it packs
     shutil.rmtree(dev.parent / "trees")
 
 
@@ -226,6 +228,7 @@ def main() -> None:
     results, network = {}, None
     with tempfile.TemporaryDirectory(prefix="provd-bench-") as work:
         work = Path(work)
+        os.environ[verdicts.VARIABLE] = env[verdicts.VARIABLE] = str(work / "verdicts")
         sets = PackageSets(work / "sets/base/dev", work / "sets/bumped/dev")
         make_packages(sets.base, args.packages)
         make_packages(sets.bumped, args.packages, bump=1)

@@ -25,6 +25,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                     pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def own_verdicts(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no package checked (repo.package.verdicts), and leaves the user's cache alone."""
+    monkeypatch.setenv("PROVD_VERDICTS_DIR", str(tmp_path_factory.mktemp("verdicts")))
+
+
 def run_inv(*args: str, cwd: Path, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     """Run `inv ARGS` in ``cwd`` as a user would; the user's PROVD_REPO is left out, ``env`` added."""
     environment = {k: v for k, v in os.environ.items() if k != "PROVD_REPO"}

@@ -111,6 +111,16 @@ def toolchain_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def checks_fingerprint(code: str | None = None) -> str:
+    """What decides whether a package passes the checks: the toolchain's code and the package bounds an operator set.
+
+    The bounds (``PROVD_MAX_*``) decide whether a target is refused, so a change of one
+    rebuilds, and re-checks, like a change of code. ``code``: the toolchain_fingerprint, if known.
+    """
+    return (code or toolchain_fingerprint()) + "".join(
+        f"|{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("PROVD_MAX_"))
+
+
 class Failure(NamedTuple):
     message: str  # the failure line's cause
     detail: str  # what --verbose shows (the traceback, or every error)

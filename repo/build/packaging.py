@@ -59,7 +59,8 @@ def packed(tree: Path, plugin_id: str, dest_dir: Path, mtime: int | None = None)
     same verdict as reading it back, without decompressing it again. The package appears
     atomically: a failure or a refusal leaves no file behind. It is not synced to disk:
     the build checks a package's SHA-1 before trusting it again (a crash can only cost a
-    rebuild) and publishing reads every package through the safety checks.
+    rebuild) and publishing takes a package as checked only for the bytes described here
+    (repo.package.verdicts).
     """
     info_path = tree / "plugin-info"
     if not info_path.is_file() or info_path.is_symlink():  # what reading the package back would say

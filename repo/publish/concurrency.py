@@ -24,7 +24,7 @@ from typing import Callable, Sequence, TypeVar
 from repo.ui.progress import TransferProgress
 
 # boto3's default connection pool (max_pool_connections) holds 10 connections: as many transfers at once.
-TRANSFERS = 10
+TRANSFERS = 32
 # Requests at once, hence connections: the archive step's items make two requests each (a HEAD and a GET),
 # next to the channel's claim steps and the archive index read.
 CONNECTIONS = 2 * TRANSFERS + 2

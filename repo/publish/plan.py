@@ -29,6 +29,7 @@ from pathlib import Path
 
 from repo.errors import ToolchainError
 from repo.fileutil import has_bytes, read_file
+from repo.package import verdicts
 from repo.package.archive import PackageInfo, read_package
 from repo.package.checks import inspect_package, inspect_package_stream
 from repo.package.index import INDEX_NAME, Index, entry_for, package_mismatch
@@ -40,7 +41,12 @@ from repo.publish.channel import (
     read_index,
     update_index,
 )
-from repo.publish.claims import PUBLISH, Held, released_after_failure, wait_for_deletions
+from repo.publish.claims import (
+    PUBLISH,
+    Held,
+    released_after_failure,
+    wait_for_deletions,
+)
 from repo.publish.concurrency import CHECKING, run_all, together
 from repo.publish.deletion import delete_unindexed
 from repo.publish.httpmeta import PACKAGE_SUFFIX
@@ -308,7 +314,8 @@ def local_packages(packages_dir: Path, published: ChannelView | None = None) -> 
     """The packages a local ``plugins.db`` names, each checked and matched against its entry.
 
     A package ``published`` already holds with these very bytes is not checked again
-    (it was when it was indexed there): only its SHA-1 is.
+    (it was when it was indexed there), nor one this toolchain checked already
+    (repo.package.verdicts, e.g. by the build that made it): only its SHA-1 is.
     """
     index_path = packages_dir / INDEX_NAME
     index = Index.from_bytes(read_file(index_path), str(index_path))
@@ -317,9 +324,11 @@ def local_packages(packages_dir: Path, published: ChannelView | None = None) -> 
         plugin_id, entry = pair
         path = packages_dir / entry["filename"]
         package = published.held(path) if published is not None else None
+        package = package or verdicts.lookup_file(path)
         if package is None:
             with CHECKING:
                 package = inspect_package(path)
+            verdicts.record([package])
         return matching(package, plugin_id, entry, path), path
 
     return run_all(list(index.items()), checked)
@@ -406,9 +415,13 @@ def download_package(storage: Storage, key: str, expected: Stat, dest: Path,
         path = Path(folder) / dest.name
         with open(path, "wb") as out:
             download_verified(storage, key, out, expected)
-        with open(path, "rb") as raw, CHECKING:
-            read = inspect_package_stream if rules else read_package
-            package = read(raw, dest.name, storage.url(key), expected.size)
+        package = verdicts.lookup(expected.size, expected.sha1)
+        if package is None or package.filename != dest.name:
+            with open(path, "rb") as raw, CHECKING:
+                read = inspect_package_stream if rules else read_package
+                package = read(raw, dest.name, storage.url(key), expected.size)
+            if rules:
+                verdicts.record([package])
         if described_by is not None:
             matching(package, *described_by, storage.url(key))
         os.chmod(path, 0o644)
