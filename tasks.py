@@ -351,11 +351,11 @@ def promote(c, plugin_id=None, repo=None, from_="dev", to="stable", all_=False, 
             force=False, verbose=False):
     """Copy the packages indexed in one channel for the given ids (or globs) into another, and index them there."""
     storage = _repository(c, repo)
-    plugin_ids = selection.select_promoted(storage, from_, to, plugin_id or [], all_, changed)
+    plugin_ids, read = selection.select_promoted(storage, from_, to, plugin_id or [], all_, changed)
     if not plugin_ids:
         print(f"nothing to promote: no plugin id of {from_} is new or newer than in {to}")
         return
-    _run(publish.plan_promote(storage, from_, to, plugin_ids, force), dry_run, verbose)
+    _run(publish.plan_promote(storage, from_, to, plugin_ids, force, read), dry_run, verbose)
 
 
 @task(iterable=["plugin_id"],

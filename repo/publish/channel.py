@@ -10,6 +10,7 @@ interrupted publish, a repository published before pages existed).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import time
@@ -22,6 +23,7 @@ from repo.catalog.page import CATALOG_NAME, described_index_sha1, render
 from repo.errors import ToolchainError
 from repo.fileutil import read_file
 from repo.package.index import INDEX_NAME, Index
+from repo.publish.concurrency import together
 from repo.publish.folders import channel_folder
 from repo.publish.httpmeta import CHANNELS
 from repo.publish.limits import INDEX_SIZE, max_page_bytes
@@ -71,36 +73,46 @@ def catalog_key(channel: str) -> str:
     return f"{channel}/{CATALOG_NAME}"
 
 
-def write_channel_index(storage: Storage, channel: str, index: Index, tag: str | None) -> None:
+def write_channel_index(storage: Storage, channel: str, index: Index, tag: str | None,
+                        after_write: Callable[[], object] | None = None) -> None:
     """Publish a channel's index if it is still at version ``tag``; raise Conflict otherwise.
 
     The one place a channel's index is written: anything that must change with it
-    goes here.
+    goes here. ``after_write``: what else waits for the write, done with the page.
     """
     data = index.to_bytes()
     storage.put_if(index_key(channel), data, tag)
-    refresh_catalog(storage, channel, ChannelIndex(index, data, None), known_stale=True)  # new tag: not needed
+    page = functools.partial(refresh_catalog, storage, channel, ChannelIndex(index, data, None),  # new tag: not needed
+                             known_stale=True)
+    together(page, *(() if after_write is None else (after_write,)))
 
 
-def refresh_catalog(storage: Storage, channel: str, current: ChannelIndex, known_stale: bool = False) -> None:
+_UNREAD = "unread"
+
+
+def refresh_catalog(storage: Storage, channel: str, current: ChannelIndex, known_stale: bool = False,
+                    described: str | None = _UNREAD) -> None:
     """Make the channel's catalog page describe ``current``, its index; write nothing if it already does.
 
     After writing, the index is read again: if another publisher changed it meanwhile,
     the page is rendered again from the newer index, so the last page written always
-    describes the last index written.
+    describes the last index written. ``described``: what the page said when ``current``
+    was read (see described_index_sha1), if the caller read it then.
     """
     key = catalog_key(channel)
     for _ in range(MAX_ATTEMPTS):
         if current.data is None:
             return  # nothing published here: no page
-        if not known_stale and _described_index_sha1(storage, key) == current.sha1:
+        if described is _UNREAD:
+            described = None if known_stale else _described_index_sha1(storage, key)
+        if not known_stale and described == current.sha1:
             return
         page = render(current.index, channel_folder(storage, channel), datetime.now(timezone.utc), current.sha1)
         written = _put_page(storage, key, page)
         latest = read_index(storage, channel)
         if written and latest.data == current.data:
             return
-        known_stale, current = latest.data != current.data, latest
+        known_stale, current, described = latest.data != current.data, latest, _UNREAD
     # Still changing: whoever is writing the index will write the page after it.
 
 
@@ -132,27 +144,33 @@ class IndexUpdate:
 
 def update_index(storage: Storage, channel: str, change: Callable[[ChannelIndex], Index],
                  before_write: Callable[[ChannelIndex, Index], None] | None = None,
-                 known: ChannelIndex | None = None) -> IndexUpdate:
+                 known: ChannelIndex | None = None, after_write: Callable[[], object] | None = None) -> IndexUpdate:
     """Apply ``change`` to the channel's current index until the write wins; write nothing if unchanged.
 
     ``before_write(current, new)`` runs before each write attempt (e.g. to archive what
-    the new index stops naming): it must be safe to repeat. ``known``: the index as the
-    caller read it moments ago, the first attempt's (one read less; if it is no longer
-    current, that attempt's write is a Conflict and the next one reads it again). A
-    change that leaves it as it is, is judged again on the index read now.
+    the new index stops naming): it must be safe to repeat; ``after_write()`` once the
+    write won. ``known``: the index as the caller read it moments ago, the first
+    attempt's (one read less; if it is no longer current, that attempt's write is a
+    Conflict and the next one reads it again). A change that leaves it as it is, is
+    judged again on the index read now, read with the page (one round trip for both).
     """
     for attempt in range(MAX_ATTEMPTS):
-        current = known if attempt == 0 and known is not None else read_index(storage, channel)
+        described = _UNREAD
+        if attempt == 0 and known is not None:
+            current = known
+            if change(current) == current.index:
+                current, described = together(lambda: read_index(storage, channel),
+                                              lambda: _described_index_sha1(storage, catalog_key(channel)))
+        else:
+            current = read_index(storage, channel)
         new = change(current)
-        if new == current.index and current is known:
-            continue
         if new == current.index:
-            refresh_catalog(storage, channel, current)
+            refresh_catalog(storage, channel, current, described=described)
             return IndexUpdate(current, new, False)
         if before_write is not None:
             before_write(current, new)
         try:
-            write_channel_index(storage, channel, new, current.tag)
+            write_channel_index(storage, channel, new, current.tag, after_write)
             return IndexUpdate(current, new, True)
         except Conflict:
             # Someone else wrote in between: back off a random while so we do not collide again.

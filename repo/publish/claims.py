@@ -13,7 +13,8 @@ listed nor served):
   until those listing one of its files are removed (one written later sees the
   publish claim: no need to wait for it); (P3) checks that each of its files is
   there, putting back (from the source it has) any that is not; (P4) writes the index
-  by compare-and-swap (retries included); (P5) removes its claim;
+  by compare-and-swap (retries included); (P5) removes its claim. P1 and P2 may run
+  while the files are being staged (they need not exist yet); P3 comes after staging;
 - a remover: (D1) writes a *delete claim* listing the files it means to delete;
   (D2) lists the publish claims and keeps the files they list; (D3) reads the index
   and keeps the files it names; (D4) deletes the rest; (D5) removes its claim.

@@ -82,7 +82,10 @@ class ChannelView:
 
 
 def view_channel(storage: Storage, channel: str) -> ChannelView:
-    return ChannelView(read_index(storage, channel), frozenset(storage.list(channel)))
+    # One round trip for both. Either order is safe: a file missing from the listing is put back, and
+    # one the index names is verified there (see plan_publish).
+    current, listed = together(lambda: read_index(storage, channel), lambda: storage.list(channel))
+    return ChannelView(current, frozenset(listed))
 
 
 def indexed_package(plugin_id: str, entry: dict) -> PackageInfo:
@@ -347,17 +350,33 @@ def plan_upload(storage: Storage, packages_dir: Path, force: bool = False) -> Pl
     return plan_publish(storage, "dev", local_packages(packages_dir, view), force, view=view)
 
 
-def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str], force: bool = False) -> Plan:
-    """Plan copying the packages indexed in ``source`` for ``plugin_ids`` into ``dest``."""
+@dataclass(frozen=True)
+class Promotion:
+    """The two channels of a promote as read together (one round trip): what selects the ids, then plans."""
+
+    source: ChannelIndex
+    dest: ChannelView
+
+
+def read_promotion(storage: Storage, source: str, dest: str) -> Promotion:
     check_channel(source)
     if check_channel(dest) == ARCHIVE:
         raise ToolchainError("packages reach the archive channel by being superseded or removed, not promoted")
     if source == dest:
         raise ToolchainError(f"cannot promote from {source} to itself")
+    return Promotion(*together(lambda: read_index(storage, source), lambda: view_channel(storage, dest)))
+
+
+def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str], force: bool = False,
+                 read: Promotion | None = None) -> Plan:
+    """Plan copying the packages indexed in ``source`` for ``plugin_ids`` into ``dest``.
+
+    ``read``: the channels as the caller just read them (read_promotion), else read now.
+    """
     if not plugin_ids:
         raise ToolchainError("name the plugin ids to promote")
-    index, view = run_all([lambda: read_index(storage, source).index, lambda: view_channel(storage, dest)],
-                          lambda read: read())
+    read = read or read_promotion(storage, source, dest)
+    index, view = read.source.index, read.dest
     entries = []
     for plugin_id in plugin_ids:
         entry = index.get(plugin_id)
@@ -474,8 +493,6 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
     progress = progress or TransferProgress()
     storage, channel, outcome = plan.storage, plan.channel, Outcome(unchanged=len(plan.unchanged))
     transfers = [staged for staged in plan.staged if staged.action != "keep"]
-    run_all(transfers, lambda staged: _stage(storage, channel, staged, progress), progress)
-    outcome.transferred += [staged.package.filename for staged in transfers]
     guard = _Guard(plan, outcome, progress)
     archived: dict[str, PackageInfo] = {}  # checked by the archive step, which found the archive holds them
 
@@ -487,11 +504,18 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
                                progress=progress)
         archived.update((package.filename, package) for package in packages)
 
+    staged = False
     try:
         with guard:
+            if transfers:
+                # The claim need not wait for the files it is for (see _Guard.claim): it is made while they go.
+                together(lambda: run_all(transfers, lambda item: _stage(storage, channel, item, progress), progress),
+                         guard.claim)
+            outcome.transferred += [item.package.filename for item in transfers]
+            staged = True
             update = update_index(storage, channel,
                                   lambda current: plan.change.apply(current, storage.url(index_key(channel))),
-                                  before_write, known=plan.before)
+                                  before_write, known=plan.before, after_write=guard.release)
             # Nothing written and the index still the one planned on: the plan's listing, taken
             # with it, shows its files there (no index naming a missing file to repair).
             as_planned = not update.written and update.before.data == plan.before.data
@@ -508,7 +532,7 @@ def apply(plan: Plan, progress: TransferProgress | None = None) -> Outcome:
             _, candidates = together(guard.release, lambda: _deletable(storage, channel, known, plan.change, progress,
                                                                       seen))
     except ToolchainError:
-        if outcome.index is None:  # refused at the index step
+        if staged and outcome.index is None:  # refused at the index step
             _remove_refused(plan, progress)
         raise
     outcome.deleted = delete_unindexed(storage, channel, candidates, f"kept in {ARCHIVE}/", progress.note)
@@ -555,16 +579,29 @@ class _Guard:
         self.plan, self.outcome, self.progress = plan, outcome, progress
         self.files = frozenset(staged.package.filename for staged in plan.staged)
         self.held: Held | None = None
+        self.checked = False  # whether P3 ran since the claim was made
         self.listing: list[str] | None = None  # the channel's files, as last listed to check them there
 
-    def hold(self) -> None:
-        """P1 to P3 of the claims protocol, again if our claim got too old; before every index write attempt."""
+    def claim(self) -> None:
+        """P1 and P2 of the claims protocol, again if our claim got too old.
+
+        Both may come before the files are staged: a removal that starts after P1 sees
+        the claim and keeps them, one that started before is over when P2 ends, and P3
+        (``hold``, after staging) puts back whatever such a removal took.
+        """
         if not self.files or (self.held is not None and self.held.fresh()):
             return
         self.release()
         self.held = Held(self.plan.storage, self.plan.channel, PUBLISH, self.files)
+        self.checked = False
         wait_for_deletions(self.plan.storage, self.plan.channel, self.files, self.progress.note)
-        self.put_back_missing()
+
+    def hold(self) -> None:
+        """P1 to P3 of the claims protocol, again if our claim got too old; before every index write attempt."""
+        self.claim()
+        if self.files and not self.checked:
+            self.put_back_missing()
+            self.checked = True
 
     def put_back_missing(self) -> None:
         storage, channel = self.plan.storage, self.plan.channel

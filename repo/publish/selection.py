@@ -11,7 +11,8 @@ from typing import Iterable, Sequence
 from repo.catalog.indexdiff import NEW, UPGRADE, diff_indexes
 from repo.errors import ToolchainError
 from repo.package.index import INDEX_NAME, Index
-from repo.publish.channel import check_channel, index_key, read_index
+from repo.publish.channel import index_key
+from repo.publish.plan import Promotion, read_promotion
 from repo.publish.storage import Storage
 
 GLOB_CHARACTERS = frozenset("*?[")
@@ -48,12 +49,16 @@ def promoted_ids(source: Index, dest: Index, source_name: str, patterns: Sequenc
 
 
 def select_promoted(storage: Storage, source: str, dest: str, patterns: Sequence[str] = (),
-                    every: bool = False, changed: bool = False) -> list[str]:
-    """``promoted_ids`` on the channels' current indexes; naming nothing to select is an error."""
+                    every: bool = False, changed: bool = False) -> tuple[list[str], Promotion]:
+    """``promoted_ids`` on the channels' current indexes, and the channels as read (the plan's starting point).
+
+    Naming nothing to select is an error.
+    """
     if not (patterns or every or changed):
         raise ToolchainError("name the plugin ids to promote (or --all, --changed)")
-    current, target = read_index(storage, check_channel(source)), read_index(storage, check_channel(dest))
-    if current.data is None:  # a mistyped --repo must not pass for an empty channel
+    read = read_promotion(storage, source, dest)
+    if read.source.data is None:  # a mistyped --repo must not pass for an empty channel
         raise ToolchainError(f"nothing published to the {source} channel yet (no {INDEX_NAME})",
                              storage.url(index_key(source)))
-    return promoted_ids(current.index, target.index, source, patterns, every, changed, storage.url(index_key(source)))
+    return promoted_ids(read.source.index, read.dest.current.index, source, patterns, every, changed,
+                        storage.url(index_key(source))), read
