@@ -51,6 +51,11 @@ client = boto3.client("s3")
 for path in sorted(Path(sys.argv[1]).iterdir()):
     client.upload_file(str(path), sys.argv[2], "dev/" + path.name)
 """
+# The least a command can do to learn a channel has not changed: start Python, make a boto3 client, GET one object.
+ONE_GET = """
+import sys, boto3
+boto3.client("s3").get_object(Bucket=sys.argv[1], Key="dev/plugins.db")["Body"].read()
+"""
 SCENARIOS = {"first": "first publish", "noop": "no-op republish", "changed": "one plugin changed",
              "promote": "promote all to stable"}
 INV = [sys.executable, "-m", "invoke", "--search-root", str(ROOT)]
@@ -192,6 +197,16 @@ def network_section(sets: PackageSets, work: Path, runs: int, env: dict, endpoin
     return measure(tools, sets, work, runs, env, "network")
 
 
+def one_get_times(sets: PackageSets, work: Path, runs: int, env: dict, endpoint: str) -> list[float]:
+    """Seconds of ONE_GET against a published channel, ``runs`` times."""
+    from tests.s3server import new_bucket
+
+    bucket = new_bucket(endpoint)
+    sets.reset(work / "build" / "dev")
+    timed(INV + ["upload", "--repo", f"s3://{bucket}", *build_args(work / "build")], env)
+    return [timed([sys.executable, "-c", ONE_GET, bucket], env) for _ in range(runs)]
+
+
 def print_classic_table(results: dict[str, dict]) -> None:
     print("| repository | scenario | inv upload | classic | inv ÷ classic |")
     print("| --- | --- | ---: | ---: | ---: |")
@@ -245,7 +260,9 @@ def main() -> None:
             results["S3"] = s3_section(sets, work, args.runs, env, endpoint)
         if "network" in sections:
             with distant_s3(endpoint, args.delay) as url:
-                network = network_section(sets, work, args.runs, {**env, "AWS_ENDPOINT_URL": url}, endpoint, url)
+                network_env = {**env, "AWS_ENDPOINT_URL": url}
+                network = network_section(sets, work, args.runs, network_env, endpoint, url)
+                floor = one_get_times(sets, work, args.runs, network_env, endpoint)
     server.stop()
     print(f"{args.packages} packages, {size / 1e6:.1f} MB; S3 is moto on 127.0.0.1; {os.cpu_count()} CPUs; "
           f"median of {args.runs} runs.\n")
@@ -254,6 +271,8 @@ def main() -> None:
     if network:
         print(f"\nOver the network: S3 {args.delay * 1000:.0f} ms away each way (latency proxy).\n")
         print_network_table(network)
+        print(f"\nFloor of a no-op with boto3: one GET of dev/plugins.db by a fresh `python -c` (import boto3, "
+              f"client, request over a new connection): {seconds(median(floor))}.")
 
 
 if __name__ == "__main__":

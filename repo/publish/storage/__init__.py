@@ -115,10 +115,11 @@ class Digesting:
         return Stat(self.size, self._sha1.hexdigest())
 
 
-def download_verified(storage: Storage, key: str, out: BinaryIO, expected: Stat) -> None:
+def download_verified(storage: Storage, key: str, out: BinaryIO | None, expected: Stat) -> None:
     """Stream a file into ``out``, reading no more than ``expected.size`` (+1) bytes; raise unless it is ``expected``.
 
     ``out`` then holds unverified bytes when this raises: write it somewhere temporary.
+    ``out`` None: only verify it.
     """
     digesting = Digesting(out)
     try:
