@@ -18,7 +18,6 @@ import statistics
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 from corpus import EDITED_FILE, generate
@@ -36,22 +35,6 @@ def edit_one_plugin(plugins: Path, run: int) -> None:
         template.write(f"<!-- edit {run} -->\n")
 
 
-def settle() -> None:
-    """Let the file system forget the files the previous scenarios deleted before a cold build is timed.
-
-    This project's machine mounts ext4 without a journal, where ext4 does not reuse an
-    inode for 5 s after it was freed (35 s while its inode table block is not yet
-    written back), and each file created meanwhile pays a scan past the freed ones
-    (perf: ``recently_deleted`` in ext4's inode allocation). The classic flow deletes
-    its 4,000 files at the start of every run, so a cold build timed within 35 s of that
-    paid up to 3 s of kernel time for it, and the bench measured the other flow's
-    deletion. Writing everything back and waiting 6 s gives both flows a cold build on a
-    settled file system.
-    """
-    os.sync()
-    time.sleep(6)
-
-
 def run_scenarios(flows: dict[str, tuple[Path, list[str]]], plugins: Path, run: int) -> dict[str, dict[str, Usage]]:
     """One run of every scenario, each flow (build folder, command) in turn: usage by flow, then scenario."""
     for build_dir, _ in flows.values():
@@ -61,8 +44,6 @@ def run_scenarios(flows: dict[str, tuple[Path, list[str]]], plugins: Path, run: 
         if key == "changed":
             edit_one_plugin(plugins, run)
         for name, (_, command) in flows.items():
-            if key == "cold":
-                settle()
             usage[name][key] = measured(command, USER_ENV, status=1)  # the corpus's failing targets
     return usage
 
@@ -102,8 +83,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1, help="corpus seed")
+    parser.add_argument("--tmp", help="folder for the corpus and build folders (default: the system's temporary "
+                                      "folder); see the README on /dev/shm")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="provd-bench-") as work:
+    with tempfile.TemporaryDirectory(prefix="provd-bench-", dir=args.tmp) as work:
         work = Path(work)
         plugins = work / "plugins"
         corpus = generate(plugins, args.seed)
