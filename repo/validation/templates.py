@@ -6,6 +6,7 @@ first) then ``templates``; a name resolves when a file of that name is in either
 from __future__ import annotations
 
 import functools
+import sys
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from repo.validation.findings import Finding, decode_text
@@ -76,7 +77,21 @@ def _outline(source: bytes) -> Outline:
         return Outline((f"Jinja2 syntax error: {exc.message}", exc.lineno))
     except RecursionError:  # Jinja parses, and walks the tree, recursively
         return Outline(("too deeply nested for Jinja2 to parse (provd could not render it)", None))
+    except ValueError:  # only an integer too long to convert gets here
+        return Outline((f"an integer with more digits than Python reads ({sys.get_int_max_str_digits()}): provd "
+                        "could not load it", _long_integer_line(text)))
     return Outline(None, tuple(references))
+
+
+def _long_integer_line(text: str) -> int | None:
+    """The line of the first integer Jinja2 fails to convert (as its lexer converts them)."""
+    for line, kind, value in _environment().lexer.tokeniter(text, None):
+        if kind == "integer":
+            try:
+                int(value.replace("_", ""), 0)
+            except ValueError:
+                return line
+    return None
 
 
 def _literal_names(template: nodes.Expr) -> list[str]:
