@@ -163,3 +163,13 @@ def test_the_pieces_remembered_are_bounded(monkeypatch):
         jinjatokens.tokens(f"{{{{ x{n} }}}}" * 20)
     assert 0 < len(pieces.known) <= 10_000 // (3 * jinjatokens._TOKEN_SIZE) + 1  # 3 tokens each piece
     assert pieces.spent <= 10_000 + 3 * jinjatokens._TOKEN_SIZE + 20
+
+
+@pytest.mark.parametrize("text", ["a}}" * 500_000, "{{ x }}\n" * 100_000, "{# {{ x }} " * 100_000 + "#}",
+                                  "{% if a %}" * 20_000 + "{% endif %}" * 20_000],
+                         ids=["data cut 500,000 times", "100,000 tags", "tags in a long comment", "deep blocks"])
+def test_hostile_texts_are_lexed_in_one_pass(text):
+    """Data cut in two is joined once, not once a piece; pieces that keep failing give up early."""
+    tokens = jinjatokens.tokens(text)
+    if tokens is not None:
+        assert [tuple(t) for t in tokens] == [tuple(t) for t in jinja2.Environment().lexer.tokenize(text)]

@@ -51,6 +51,9 @@ class Lexed(NamedTuple):
     ends_in_data: bool
 
 
+_UNSEEN = object()
+
+
 class _Pieces:
     """Each piece's tokens by its text (None: no answer for it)."""
 
@@ -59,13 +62,14 @@ class _Pieces:
         self.spent = 0
 
     def lexed(self, piece: str) -> Lexed | None:
-        if piece not in self.known:
+        found = self.known.get(piece, _UNSEEN)
+        if found is _UNSEEN:
             if self.spent > _BUDGET:
                 self.known.clear()
                 self.spent = 0
             self.known[piece] = found = _lex(piece)
             self.spent += len(piece) + _TOKEN_SIZE * (len(found.tokens) if found else 0)
-        return self.known[piece]
+        return found
 
 
 @functools.cache
@@ -98,10 +102,10 @@ def tokens(text: str) -> list[Token] | None:
     if lines[-1] == "":
         del lines[-1]
     text = "\n".join(lines)
-    joined: list[Token] = []
-    line, start, missed, in_data = 1, 0, 0, False
-    for cut in [*_CUTS.finditer(text), None]:
-        end = len(text) if cut is None else cut.end() if cut.group("end") else cut.start()
+    joined = _Joined()
+    line, start, missed = 1, 0, 0
+    ends = [cut.end() if cut.lastgroup == "end" else cut.start() for cut in _CUTS.finditer(text)]
+    for end in [*ends, len(text)]:
         if end <= start:
             continue
         lexed = _PIECES.lexed(text[start:end])
@@ -110,15 +114,36 @@ def tokens(text: str) -> list[Token] | None:
             if missed > _MISSES:
                 return None
             continue
-        _join(joined, lexed.tokens, line, in_data and lexed.starts_in_data)
-        line, start, missed, in_data = line + lexed.newlines, end, 0, lexed.ends_in_data
-    return joined if start == len(text) else None
+        joined.add(lexed, line)
+        line, start, missed = line + lexed.newlines, end, 0
+    return joined.tokens() if start == len(text) else None
 
 
-def _join(joined: list[Token], tokens: tuple[Token, ...], line: int, data_goes_on: bool) -> None:
-    """Add a piece's tokens at ``line``; ``data_goes_on``: its first token continues the last one (data cut in two)."""
-    new = tuple.__new__
-    if data_goes_on:
-        joined[-1] = new(Token, (joined[-1].lineno, lexer.TOKEN_DATA, joined[-1].value + tokens[0].value))
-        tokens = tokens[1:]
-    joined += [new(Token, (line + offset, kind, value)) for offset, kind, value in tokens]
+class _Joined:
+    """The pieces' tokens put together: lines shifted, data cut in two made one token again."""
+
+    def __init__(self) -> None:
+        self._tokens: list[Token] = []
+        self._data_tail: list[str] = []  # what the last token (data) goes on with, joined once (not once a piece)
+        self._in_data = False  # the last piece ended in data
+
+    def add(self, lexed: Lexed, line: int) -> None:
+        tokens = lexed.tokens
+        if self._in_data and lexed.starts_in_data:
+            self._data_tail.append(tokens[0].value)
+            tokens = tokens[1:]
+        if tokens:
+            self._end_data()
+            new = tuple.__new__
+            self._tokens += [new(Token, (line + offset, kind, value)) for offset, kind, value in tokens]
+        self._in_data = lexed.ends_in_data
+
+    def tokens(self) -> list[Token]:
+        self._end_data()
+        return self._tokens
+
+    def _end_data(self) -> None:
+        if self._data_tail:
+            last = self._tokens[-1]
+            self._tokens[-1] = Token(last.lineno, last.type, last.value + "".join(self._data_tail))
+            self._data_tail.clear()
