@@ -43,6 +43,8 @@ CASES = {
                                     f"{P}/templates/base.tpl", "too deeply nested"),
     "plugin-info integer of 5000 digits": ({"info": INFO_START + b"9" * 5000 + b"}"}, [], f"{P}/plugin-info",
                                            "more digits than"),
+    "template integer of 5000 digits": ({}, template(b"<a>\n{{ x + " + b"9" * 5000 + b" }}\n"),
+                                        f"{P}/templates/base.tpl:2", "more digits than"),
 }
 
 

@@ -45,13 +45,12 @@ class CountingParses:
 
     def __init__(self, monkeypatch):
         self.count = 0
-        environment = templates._environment()
-        original = environment.parse
+        original = templates._parse
 
         def parse(*args, **kwargs):
             self.count += 1
             return original(*args, **kwargs)
-        monkeypatch.setattr(environment, "parse", parse)
+        monkeypatch.setattr(templates, "_parse", parse)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -6,6 +6,7 @@ first) then ``templates``; a name resolves when a file of that name is in either
 from __future__ import annotations
 
 import functools
+import sys
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from repo.validation.findings import Finding, decode_text
@@ -67,16 +68,49 @@ def _outline(source: bytes) -> Outline:
 
     references = []
     try:
-        tree = _environment().parse(text)
+        tree = _parse(text)
         for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
             names = _literal_names(node.template)
             if names and not getattr(node, "ignore_missing", False):
                 references.append(Reference(_KEYWORD[type(node).__name__], tuple(names), node.lineno))
     except jinja2.TemplateSyntaxError as exc:
         return Outline((f"Jinja2 syntax error: {exc.message}", exc.lineno))
-    except RecursionError:  # Jinja parses, and walks the tree, recursively
+    except RecursionError:  # Jinja parses, and walks the tree, recursively (as its compiler does)
         return Outline(("too deeply nested for Jinja2 to parse (provd could not render it)", None))
+    except ValueError:  # only an integer too long to convert gets here
+        return Outline((f"an integer with more digits than Python reads ({sys.get_int_max_str_digits()}): provd "
+                        "could not load it", _long_integer_line(text)))
     return Outline(None, tuple(references))
+
+
+def _parse(text: str) -> nodes.Template:
+    """What ``Environment().parse(text)`` returns, but for the environment set on its nodes (no check reads it).
+
+    The tokens come from repo.validation.jinjatokens, which lexes each distinct piece of
+    text once, or else from Jinja2's lexer over the whole text.
+    """
+    from jinja2 import nodes
+    from jinja2.lexer import TokenStream
+    from jinja2.parser import Parser
+
+    from repo.validation import jinjatokens
+
+    tokens = jinjatokens.tokens(text)
+    parser = Parser(_environment(), text if tokens is None else "")
+    if tokens is not None:
+        parser.stream = TokenStream(tokens, None, None)
+    return nodes.Template(parser.subparse(), lineno=1)
+
+
+def _long_integer_line(text: str) -> int | None:
+    """The line of the first integer Jinja2 fails to convert (as its lexer converts them)."""
+    for line, kind, value in _environment().lexer.tokeniter(text, None):
+        if kind == "integer":
+            try:
+                int(value.replace("_", ""), 0)
+            except ValueError:
+                return line
+    return None
 
 
 def _literal_names(template: nodes.Expr) -> list[str]:
