@@ -17,11 +17,8 @@ from invoke import Exit  # noqa: E402 (bytecode writing decided first)
 import build as engine
 from repo.build import buildfolder
 from repo.catalog.indexdiff import diff_indexes
-from repo.dhcp.bundle import BUNDLE_NAME, bundle_bytes
 from repo.dhcp.data import DATA_FILE as DHCP_DATA_FILE
 from repo.dhcp.data import VENDOR_ONLY_FOLDER, load_dhcp_data
-from repo.dhcp.importer import apply_import, plan_import
-from repo.dhcp.publish import dhcp_path, publish_bundle
 from repo.errors import ToolchainError
 from repo.fileutil import write_atomic
 from repo.package.index import INDEX_NAME, Index
@@ -36,7 +33,6 @@ from repo.ui.cli import install_trailing_words, reports_errors
 from repo.ui.config import ProjectConfig, project_config
 from repo.ui.options import show_values_of_repeatable_options, task
 from repo.ui.terminal import print_lines, printable
-from repo.validation import plugintests
 from repo.validation.findings import ordered, plural
 from repo.validation.provdcompat import require_provd
 from repo.validation.report import summary
@@ -98,6 +94,9 @@ def build(c, plugins_dir=None, build_dir=None, jobs=0, selector=None, verbose=Fa
 @reports_errors
 def dhcp(c, plugins_dir=None, build_dir=None):
     """Generate the DHCP bundle <build-dir>/dhcpd.tar.bz2 from the plugins' DHCP data."""
+    # The DHCP modules are loaded by the tasks that use them only.
+    from repo.dhcp.bundle import BUNDLE_NAME
+
     config = _config(c)
     plugins_dir, build_dir = config.plugins(plugins_dir), config.build(build_dir)
     bundle = build_dir / BUNDLE_NAME
@@ -110,6 +109,8 @@ def dhcp(c, plugins_dir=None, build_dir=None):
 
 
 def _dhcp_bundle(plugins_dir: Path) -> tuple[list, bytes]:
+    from repo.dhcp.bundle import bundle_bytes
+
     vendors = load_dhcp_data(plugins_dir)
     if not vendors:
         raise ToolchainError(f"no DHCP data in {plugins_dir}/ (a build plugin's {DHCP_DATA_FILE}, or "
@@ -134,6 +135,8 @@ def _bundle_summary(vendors: list) -> str:
 @reports_errors
 def dhcp_import(c, source, plugins_dir=None, dry_run=False, force=False):
     """Turn a hand-kept dhcpd-update folder into DHCP data next to the build plugins (or in _dhcp/)."""
+    from repo.dhcp.importer import apply_import, plan_import
+
     plugins_dir = _config(c).plugins(plugins_dir)
     plan = plan_import(Path(source), plugins_dir)
     if plan.refusals:
@@ -160,6 +163,9 @@ def dhcp_import(c, source, plugins_dir=None, dry_run=False, force=False):
 @reports_errors
 def upload_dhcp(c, repo=None, plugins_dir=None, build_dir=None, path=None, dry_run=False, force=False):
     """Publish <build-dir>/dhcpd.tar.bz2 to <repo>/<path>/ (regenerated first if the DHCP data changed)."""
+    from repo.dhcp.bundle import BUNDLE_NAME
+    from repo.dhcp.publish import dhcp_path, publish_bundle
+
     config = _config(c)
     plugins_dir, build_dir = config.plugins(plugins_dir), config.build(build_dir)
     folder = dhcp_path(path, config.settings)
@@ -270,6 +276,8 @@ def new_plugin(c, vendor, plugins_dir=None, version=DEFAULT_VERSION, models=None
 @reports_errors
 def test(c, plugins_dir=None, jobs=0, verbose=False, selector=None):
     """Run the pytest tests inside the build plugins (<plugin>/common/tests/, ...), with the real provd."""
+    from repo.validation import plugintests
+
     plugins_dir = _config(c).plugins(plugins_dir)
     if not engine.build_plugin_folders(plugins_dir):
         print(f"no build plugins in {plugins_dir}/ (a build plugin is a folder with a build.py): nothing to test")

@@ -51,20 +51,24 @@ def check_dhcp(plugins_dir: Path, built: dict[Path, list[Path]], whole_tree: boo
             merge_vendors(loaded, Path(plugins_dir))
         except ToolchainError as exc:
             findings.append(finding("dhcp-data", shown(Path(exc.path or plugins_dir)), exc.message, exc.line))
+    by_folder: dict[Path, list[VendorDhcp]] = {}  # the data files next to each build.py
+    for data in loaded:
+        by_folder.setdefault(data.source.parent.resolve(), []).append(data)
     for folder, trees in sorted(built.items()):
-        uncovered = _coverage(Path(folder), trees, loaded)
+        uncovered = _coverage(Path(folder), trees, loaded, by_folder.get(Path(folder).resolve(), []))
         if uncovered is not None:
             findings.append(uncovered)
     return findings
 
 
-def _coverage(folder: Path, trees: Iterable[Path], loaded: list[VendorDhcp]) -> Finding | None:
+def _coverage(folder: Path, trees: Iterable[Path], loaded: list[VendorDhcp],
+              own: list[VendorDhcp]) -> Finding | None:
+    """The dhcp-coverage finding of a build plugin (``own``: its data files), if some model has no data."""
     models: dict[str, set[str]] = {}  # vendor -> models, from the built plugin-info files
     for tree in trees:
         for model in models_of("", _plugin_info(Path(tree) / PLUGIN_INFO)):
             if model.model not in ("", WILDCARD):
                 models.setdefault(model.vendor, set()).add(model.model)
-    own = [d for d in loaded if d.source.parent.resolve() == folder.resolve()]
     missing, described = set(), False
     for vendor, names in models.items():
         data = own + [d for d in loaded if vendor_key(d.vendor) == vendor_key(vendor)]
