@@ -176,12 +176,22 @@ def test_promote_mistakes(storage, tmp_path, source, dest, ids, message):
         plan_promote(storage, source, dest, ids)
 
 
-def test_promote_refuses_a_package_that_does_not_match_its_index_entry(storage, tmp_path):
+def test_promote_refuses_a_package_that_does_not_match_its_index_entry(storage, tmp_path, monkeypatch):
     publish(storage, dev_build(tmp_path / "b", {"acme": "0.3"}))
     storage.put("dev/acme-0.3.tar.bz2", b"corrupted on the server")
+    monkeypatch.setenv("PROVD_VERDICTS_DIR", "off")  # never checked here: fetched, so the plan finds it
     with pytest.raises(ToolchainError, match="does not match its index entry"):
         plan_promote(storage, "dev", "stable", ["acme"])
     assert storage.list("stable") == []
+
+
+def test_promote_of_bytes_checked_here_refuses_them_at_the_copy_when_they_changed(storage, tmp_path):
+    publish(storage, dev_build(tmp_path / "b", {"acme": "0.3"}))  # checked by the build: not fetched again
+    storage.put("dev/acme-0.3.tar.bz2", b"corrupted on the server")
+    plan = plan_promote(storage, "dev", "stable", ["acme"])
+    with pytest.raises(ToolchainError, match="acme-0.3.tar.bz2"):
+        apply(plan, quiet())
+    assert storage.list("stable") == [] and storage.get("stable/plugins.db") is None
 
 
 def unsafe_package(plugin_id: str, version: str) -> bytes:

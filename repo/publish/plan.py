@@ -51,7 +51,7 @@ from repo.publish.concurrency import CHECKING, run_all, together
 from repo.publish.deletion import delete_unindexed
 from repo.publish.httpmeta import PACKAGE_SUFFIX
 from repo.publish.limits import PACKAGE_SIZE
-from repo.publish.storage import Stat, Storage, download_verified
+from repo.publish.storage import Stat, Storage, VerificationFailed, download_verified
 from repo.ui.progress import TransferProgress, format_bytes
 
 ARCHIVE = "archive"
@@ -356,6 +356,7 @@ class Promotion:
 
     source: ChannelIndex
     dest: ChannelView
+    source_files: frozenset[str]  # the source channel's files, listed with its index
 
 
 def read_promotion(storage: Storage, source: str, dest: str) -> Promotion:
@@ -364,7 +365,9 @@ def read_promotion(storage: Storage, source: str, dest: str) -> Promotion:
         raise ToolchainError("packages reach the archive channel by being superseded or removed, not promoted")
     if source == dest:
         raise ToolchainError(f"cannot promote from {source} to itself")
-    return Promotion(*together(lambda: read_index(storage, source), lambda: view_channel(storage, dest)))
+    index, view, listed = together(lambda: read_index(storage, source), lambda: view_channel(storage, dest),
+                                   lambda: storage.list(source))
+    return Promotion(index, view, frozenset(listed))
 
 
 def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str], force: bool = False,
@@ -386,8 +389,21 @@ def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str]
         entries.append((plugin_id, entry))
 
     def checked(pair: tuple[str, dict]) -> PackageInfo:
-        """The source package, fetched and checked unless the destination already holds these bytes."""
-        return indexed_package(*pair) if view.holds(*pair) else fetch_indexed(storage, source, *pair)
+        """The source package: fetched and checked, unless the destination holds these bytes or they were checked.
+
+        Bytes this toolchain checked already (repo.package.verdicts) are not fetched if the
+        source lists them: the copy is verified against the entry's SHA-1, that is against
+        the bytes checked (a source changed behind its index fails there, and nothing is
+        indexed).
+        """
+        plugin_id, entry = pair
+        if view.holds(plugin_id, entry):
+            return indexed_package(plugin_id, entry)
+        expected = stat_of(entry)
+        known = verdicts.lookup(expected.size, expected.sha1)
+        if known is not None and known.filename == entry["filename"] and entry["filename"] in read.source_files:
+            return matching(known, plugin_id, entry, storage.url(f"{source}/{entry['filename']}"))
+        return fetch_indexed(storage, source, plugin_id, entry)
 
     packages = run_all(entries, checked)
     sources = [(package, f"{source}/{entry['filename']}") for package, (_, entry) in zip(packages, entries)]
@@ -640,7 +656,12 @@ class _Guard:
 def _stage(storage: Storage, channel: str, staged: Staged, progress: TransferProgress) -> None:
     key, expected = f"{channel}/{staged.package.filename}", stat_of(staged.package)
     if isinstance(staged.source, str):
-        storage.copy(staged.source, key, expected)
+        try:
+            storage.copy(staged.source, key, expected)
+        except VerificationFailed:
+            if staged.action == "copy":  # a new file, and not the bytes planned: nothing of it is left
+                storage.delete(key)
+            raise
         progress.note(f"copied {storage.url(staged.source)} -> {storage.url(key)}")
         return
     data = read_file(staged.source)
