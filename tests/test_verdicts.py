@@ -129,5 +129,5 @@ def test_records_of_processes_writing_at_once_stay_whole(tmp_path):
     writers = [subprocess.Popen([sys.executable, "-c", code, str(start)], cwd=root) for start in (0, 1000, 2000)]
     assert [writer.wait() for writer in writers] == [0, 0, 0]
     verdicts._store_in.cache_clear()
-    assert all(verdicts.lookup(n, f"{n:040x}") is not None for start in (0, 1000, 2000)
-               for n in range(start, start + 200))
+    assert all(verdicts.lookup(n, f"{n:040x}", f"p{n}-1.0.tar.bz2") is not None
+               for start in (0, 1000, 2000) for n in range(start, start + 200))

@@ -54,19 +54,19 @@ def folder() -> Path | None:
 _LOCK = threading.Lock()  # publishes check packages on several threads
 
 
-def lookup(size: int, sha1sum: str) -> PackageInfo | None:
-    """What checking the package with these bytes returned, if this toolchain recorded it."""
+def lookup(size: int, sha1sum: str, filename: str) -> PackageInfo | None:
+    """What checking the package ``filename`` with these bytes returned, if this toolchain recorded it."""
     with _LOCK:
-        return _records().get((size, sha1sum))
+        found = _records().get((size, sha1sum))
+    return found if found is not None and found.filename == filename else None
 
 
 def lookup_file(path: str | os.PathLike) -> PackageInfo | None:
     """What checking the package file at ``path`` returned, if this toolchain recorded it for its bytes and name."""
     try:
-        found = lookup(os.stat(path).st_size, sha1_file(path))
+        return lookup(os.stat(path).st_size, sha1_file(path), os.path.basename(path))
     except OSError:
         return None  # checking it says what is wrong
-    return found if found is not None and found.filename == os.path.basename(path) else None
 
 
 def record(packages: list[PackageInfo]) -> None:

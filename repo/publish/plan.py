@@ -400,8 +400,8 @@ def plan_promote(storage: Storage, source: str, dest: str, plugin_ids: list[str]
         if view.holds(plugin_id, entry):
             return indexed_package(plugin_id, entry)
         expected = stat_of(entry)
-        known = verdicts.lookup(expected.size, expected.sha1)
-        if known is not None and known.filename == entry["filename"] and entry["filename"] in read.source_files:
+        known = verdicts.lookup(expected.size, expected.sha1, entry["filename"])
+        if known is not None and entry["filename"] in read.source_files:
             return matching(known, plugin_id, entry, storage.url(f"{source}/{entry['filename']}"))
         return fetch_indexed(storage, source, plugin_id, entry)
 
@@ -450,8 +450,8 @@ def download_package(storage: Storage, key: str, expected: Stat, dest: Path,
         path = Path(folder) / dest.name
         with open(path, "wb") as out:
             download_verified(storage, key, out, expected)
-        package = verdicts.lookup(expected.size, expected.sha1)
-        if package is None or package.filename != dest.name:
+        package = verdicts.lookup(expected.size, expected.sha1, dest.name)
+        if package is None:
             with open(path, "rb") as raw, CHECKING:
                 read = inspect_package_stream if rules else read_package
                 package = read(raw, dest.name, storage.url(key), expected.size)
@@ -470,8 +470,8 @@ def fetch_package(storage: Storage, key: str, expected: Stat,
 
     Bytes this toolchain checked already are only hashed as they come (no file written).
     """
-    known = verdicts.lookup(expected.size, expected.sha1)
-    if known is not None and known.filename == key.rsplit("/", 1)[-1]:
+    known = verdicts.lookup(expected.size, expected.sha1, key.rsplit("/", 1)[-1])
+    if known is not None:
         download_verified(storage, key, None, expected)
         return known if described_by is None else matching(known, *described_by, storage.url(key))
     with tempfile.TemporaryDirectory(prefix="provd-package-") as folder:
