@@ -92,7 +92,7 @@ def test_records_count_only_for_the_package_bounds_they_were_made_under(tmp_path
 
 def test_a_key_others_can_read_is_not_used(tmp_path, inspected):
     key = Path(os.environ[verdicts.VARIABLE]) / "key"
-    verdicts.record([])  # makes the key
+    verdicts.lookup(0, "0" * 40, "none")  # makes the key
     key.chmod(0o644)
     verdicts._store_in.cache_clear()
     built = dev_build(tmp_path / "b", {"acme": "0.3"})

@@ -71,6 +71,8 @@ def lookup_file(path: str | os.PathLike) -> PackageInfo | None:
 
 def record(packages: list[PackageInfo]) -> None:
     """Remember that these packages passed the checks (best effort: a cache that cannot be written costs time only)."""
+    if not packages:
+        return  # a build with nothing to build: not even the key is read
     with _LOCK:
         store = _store()
         if store is None:
