@@ -13,6 +13,7 @@ the machine rather than the sources (see ``from_the_machine``).
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -103,6 +104,7 @@ def from_the_machine(exc: BaseException) -> bool:
     return False
 
 
+@functools.cache  # the code does not change while it runs
 def toolchain_fingerprint() -> str:
     """A hash of the toolchain's own code: upgrading it invalidates every cached package."""
     digest = hashlib.sha256()
@@ -111,13 +113,13 @@ def toolchain_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def checks_fingerprint(code: str | None = None) -> str:
+def checks_fingerprint() -> str:
     """What decides whether a package passes the checks: the toolchain's code and the package bounds an operator set.
 
     The bounds (``PROVD_MAX_*``) decide whether a target is refused, so a change of one
-    rebuilds, and re-checks, like a change of code. ``code``: the toolchain_fingerprint, if known.
+    rebuilds, and re-checks, like a change of code.
     """
-    return (code or toolchain_fingerprint()) + "".join(
+    return toolchain_fingerprint() + "".join(
         f"|{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("PROVD_MAX_"))
 
 

@@ -31,6 +31,7 @@ import threading
 import time
 from pathlib import Path
 
+from repo.build.buildcache import checks_fingerprint
 from repo.fileutil import sha1_file
 from repo.package.archive import PackageInfo
 
@@ -149,7 +150,7 @@ class _Store:
 
 def _store() -> _Store | None:
     where = folder()
-    return None if where is None else _store_in(str(where), _checks_fingerprint())
+    return None if where is None else _store_in(str(where), checks_fingerprint())
 
 
 @functools.cache
@@ -162,19 +163,6 @@ def _store_in(where: str, fingerprint: str) -> _Store | None:
     path = Path(where) / f"verdicts-{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}.jsonl"
     _forget_stale(Path(where), path)
     return _Store(path, key)
-
-
-def _checks_fingerprint() -> str:
-    from repo.build.buildcache import checks_fingerprint
-
-    return checks_fingerprint(_code_fingerprint())
-
-
-@functools.cache
-def _code_fingerprint() -> str:
-    from repo.build.buildcache import toolchain_fingerprint
-
-    return toolchain_fingerprint()  # the code does not change while it runs
 
 
 def _records() -> dict[tuple[int, str], PackageInfo]:

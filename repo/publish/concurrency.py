@@ -23,7 +23,8 @@ from typing import Callable, Sequence, TypeVar
 
 from repo.ui.progress import TransferProgress
 
-# boto3's default connection pool (max_pool_connections) holds 10 connections: as many transfers at once.
+# Transfers at once: enough to hide a distant server's round trips (bench/publish.py: 32 beat 10; 64 was
+# slower, the bench's server sharing the two CPUs).
 TRANSFERS = 32
 # Requests at once, hence connections: the archive step's items make two requests each (a HEAD and a GET),
 # next to the channel's claim steps and the archive index read.
